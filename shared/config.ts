@@ -1,0 +1,140 @@
+import * as z from 'zod/mini';
+
+// The only module that reads process.env: parsed once per container, failing with the variable's name.
+
+// zod/mini keeps every function's bundle small: the classic build does not tree-shake (~450 KB).
+const flag = (defaultValue: boolean) =>
+  z.pipe(
+    z._default(z.enum(['true', 'false', '1', '0']), defaultValue ? 'true' : 'false'),
+    z.transform((value: string) => value === 'true' || value === '1'),
+  );
+const integer = (min: number, max: number, defaultValue: number) =>
+  z._default(z.pipe(z.coerce.number(), z.int().check(z.gte(min), z.lte(max))), defaultValue);
+const port = (defaultValue: number) => integer(1, 65535, defaultValue);
+const text = (minLength = 1) => z.string().check(z.minLength(minLength));
+const optionalText = (minLength = 1) => z.optional(text(minLength));
+const optionalUrl = z.optional(z.httpUrl());
+const arn = z.optional(z.string().check(z.startsWith('arn:')));
+const hostName = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name or IP address, without scheme or port'));
+
+const envSchema = z
+  .object({
+    STAGE: z._default(z.enum(['local', 'dev', 'staging', 'prod']), 'local'),
+    AWS_REGION: z._default(text(), 'us-east-1'),
+    TABLE_NAME: z._default(text(3), 'jitsi-calls-local'),
+    /** Set locally to DynamoDB Local's URL; unset when deployed. */
+    DYNAMODB_ENDPOINT: optionalUrl,
+
+    CALLS_ENABLED: flag(true),
+
+    AUTH_MODE: z._default(z.enum(['authorizer', 'jwks']), 'authorizer'),
+    AUTH_ISSUER: optionalText(),
+    AUTH_AUDIENCE: optionalText(),
+    /** Inline JWKS JSON (the local issuer) for AUTH_MODE=jwks. */
+    AUTH_JWKS: optionalText(2),
+    AUTH_JWKS_URL: optionalUrl,
+    ROLES_CLAIM: z._default(text(), 'roles'),
+
+    JITSI_DOMAIN: z._default(hostName, 'meet.jitsi'),
+    JITSI_PUBLIC_URL: z._default(z.httpUrl(), 'https://localhost:8443'),
+    JITSI_APP_ID: z._default(text(), 'jitsi-calls-local'),
+    JITSI_JWT_AUDIENCE: z._default(text(), 'jitsi'),
+    JITSI_JWT_ALG: z._default(z.enum(['HS256', 'RS256']), 'HS256'),
+    /** 8x8 JaaS token shape: iss "chat", sub the app id, kid "<app id>/<key id>". */
+    JITSI_JAAS: flag(false),
+    JITSI_JWT_KID: optionalText(),
+    JITSI_JWT_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
+    JITSI_JWT_PRIVATE_KEY: optionalText(),
+    JITSI_SECRET_ARN: arn,
+    JITSI_TOKEN_TTL_SECONDS: integer(10, 3600, 60),
+
+    TURN_HOST: z._default(hostName, '127.0.0.1'),
+    TURN_PORT: port(3478),
+    TURNS_PORT: port(5349),
+    TURN_SECRET: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+    TURN_SECRET_ARN: arn,
+    TURN_USERNAME: optionalText(),
+    TURN_PASSWORD: optionalText(),
+    TURN_CREDENTIAL_TTL_SECONDS: integer(600, 7 * 24 * 3600, 12 * 3600),
+    JIBRI_HOST: z.optional(hostName),
+
+    PROBE_INTERVAL_SECONDS: integer(10, 3600, 60),
+    JVB_HEALTH_URL: optionalUrl,
+    JICOFO_HEALTH_URL: optionalUrl,
+
+    EVENTS_MODE: z._default(z.enum(['eventbridge', 'local']), 'local'),
+    EVENT_BUS_NAME: optionalText(),
+    /** Local event sink (JSON lines) that tests and the dev log read. */
+    EVENTS_FILE: optionalText(),
+    DATA_DIR: z._default(text(), '.data'),
+  })
+  .check(
+    z.superRefine((env, ctx) => {
+    const require = (name: keyof typeof env, why: string) => {
+      if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
+    };
+    if (env.AUTH_MODE === 'jwks') {
+      require('AUTH_ISSUER', 'when AUTH_MODE=jwks');
+      require('AUTH_AUDIENCE', 'when AUTH_MODE=jwks');
+      if (!env.AUTH_JWKS && !env.AUTH_JWKS_URL) {
+        ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'or AUTH_JWKS is required when AUTH_MODE=jwks' });
+      }
+    }
+    if (env.STAGE !== 'local') {
+      if (env.AUTH_MODE !== 'authorizer') {
+        ctx.addIssue({ code: 'custom', path: ['AUTH_MODE'], message: 'must be "authorizer" in a deployed stage' });
+      }
+      require('JITSI_SECRET_ARN', 'in a deployed stage (the signing key lives in Secrets Manager)');
+      if (!env.TURN_SECRET_ARN && !(env.TURN_USERNAME && env.TURN_PASSWORD)) {
+        ctx.addIssue({ code: 'custom', path: ['TURN_SECRET_ARN'], message: 'or TURN_USERNAME/TURN_PASSWORD is required in a deployed stage' });
+      }
+      if (env.EVENTS_MODE === 'eventbridge') require('EVENT_BUS_NAME', 'when EVENTS_MODE=eventbridge');
+    }
+    if (env.JITSI_JWT_ALG === 'RS256') require('JITSI_JWT_KID', 'when JITSI_JWT_ALG=RS256');
+    if (env.JITSI_JAAS && env.JITSI_JWT_ALG !== 'RS256') {
+      ctx.addIssue({ code: 'custom', path: ['JITSI_JAAS'], message: 'needs JITSI_JWT_ALG=RS256' });
+    }
+    if ((env.TURN_USERNAME === undefined) !== (env.TURN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['TURN_PASSWORD'], message: 'TURN_USERNAME and TURN_PASSWORD go together' });
+    }
+    }),
+  );
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+export interface Config extends RawEnv {
+  /** Whether TURNS_PORT was set explicitly (the probe only checks TLS then). */
+  turnsPortConfigured: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Treat empty strings as unset, as shells and CDK context often produce them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    // Name the variable and the rule, never the value: some of these are secrets.
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'} ${issue.message}`));
+  }
+  return { ...parsed.data, turnsPortConfigured: cleaned.TURNS_PORT !== undefined };
+}
+
+let cached: Config | undefined;
+
+export function getConfig(): Config {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
+
+/** Tests and the local server change the environment between runs. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

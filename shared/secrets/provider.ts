@@ -1,0 +1,47 @@
+import { getConfig, type Config } from '../config';
+
+export type JitsiSigningKey =
+  | { alg: 'HS256'; secret: string }
+  | { alg: 'RS256'; privateKeyPem: string; kid: string };
+
+export type TurnAuth =
+  | { kind: 'rest'; secret: string }
+  | { kind: 'static'; username: string; password: string }
+  | { kind: 'none' };
+
+/** Where the Jitsi signing key and the TURN secret come from: env locally, Secrets Manager deployed. */
+export interface SecretsProvider {
+  jitsiSigningKey(): Promise<JitsiSigningKey>;
+  turnAuth(): Promise<TurnAuth>;
+}
+
+export function envSecretsProvider(config: Config): SecretsProvider {
+  return {
+    async jitsiSigningKey() {
+      if (config.JITSI_JWT_ALG === 'RS256') {
+        if (!config.JITSI_JWT_PRIVATE_KEY || !config.JITSI_JWT_KID) throw new Error('JITSI_JWT_PRIVATE_KEY is not set');
+        return { alg: 'RS256', privateKeyPem: config.JITSI_JWT_PRIVATE_KEY, kid: config.JITSI_JWT_KID };
+      }
+      if (!config.JITSI_JWT_SECRET) throw new Error('JITSI_JWT_SECRET is not set');
+      return { alg: 'HS256', secret: config.JITSI_JWT_SECRET };
+    },
+    async turnAuth() {
+      if (config.TURN_USERNAME && config.TURN_PASSWORD) {
+        return { kind: 'static', username: config.TURN_USERNAME, password: config.TURN_PASSWORD };
+      }
+      if (config.TURN_SECRET) return { kind: 'rest', secret: config.TURN_SECRET };
+      return { kind: 'none' };
+    },
+  };
+}
+
+let provider: SecretsProvider | undefined;
+
+export function getSecretsProvider(): SecretsProvider {
+  provider ??= envSecretsProvider(getConfig());
+  return provider;
+}
+
+export function setSecretsProviderForTests(next: SecretsProvider | undefined): void {
+  provider = next;
+}
