@@ -29,6 +29,8 @@ export interface RouteDefinition {
   readonly auth: AuthMode;
   readonly access: RouteAccess;
   readonly summary: string;
+  /** Answers 503 `feature_disabled` while CALLS_ENABLED is off (the rollback switch). */
+  readonly callsSwitch?: boolean;
 }
 
 const joinAccess: RouteAccess = { table: 'readwrite', secrets: ['jitsi', 'turn'] };
@@ -40,8 +42,8 @@ export const routes = [
   { id: 'threads.delete-member', method: 'DELETE', path: '/api/threads/{thread_id}/members/{user_id}', entry: 'functions/threads/delete-member.ts', auth: 'user', access: { table: 'readwrite' }, summary: 'Remove a member (or leave the thread)' },
   { id: 'threads.list-calls', method: 'GET', path: '/api/threads/{thread_id}/calls', entry: 'functions/threads/list-calls.ts', auth: 'user', access: { table: 'read' }, summary: "The thread's call logs, newest first" },
 
-  { id: 'calls.start', method: 'POST', path: '/api/calls/start', entry: 'functions/calls/start.ts', auth: 'user', access: { ...joinAccess, events: true }, summary: 'Start a call in a thread and join it' },
-  { id: 'calls.join', method: 'POST', path: '/api/calls/{call_id}/join', entry: 'functions/calls/join.ts', auth: 'user', access: joinAccess, summary: 'Join an active call' },
+  { id: 'calls.start', method: 'POST', path: '/api/calls/start', entry: 'functions/calls/start.ts', auth: 'user', access: { ...joinAccess, events: true }, callsSwitch: true, summary: 'Start a call in a thread and join it' },
+  { id: 'calls.join', method: 'POST', path: '/api/calls/{call_id}/join', entry: 'functions/calls/join.ts', auth: 'user', access: joinAccess, callsSwitch: true, summary: 'Join an active call' },
   { id: 'calls.token', method: 'POST', path: '/api/calls/{call_id}/token', entry: 'functions/calls/token.ts', auth: 'user', access: { table: 'read', secrets: ['jitsi'] }, summary: 'A fresh Jitsi token for the same room' },
   { id: 'calls.leave', method: 'POST', path: '/api/calls/{call_id}/leave', entry: 'functions/calls/leave.ts', auth: 'user', access: { table: 'readwrite' }, summary: "Close the caller's open session" },
   { id: 'calls.end', method: 'POST', path: '/api/calls/{call_id}/end', entry: 'functions/calls/end.ts', auth: 'user', access: { table: 'readwrite', events: true }, summary: 'End the call for everyone (idempotent)' },

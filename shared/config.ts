@@ -6,14 +6,15 @@ import * as z from 'zod/mini';
 const flag = (defaultValue: boolean) =>
   z.pipe(
     z._default(z.enum(['true', 'false', '1', '0']), defaultValue ? 'true' : 'false'),
-    z.transform((value: string) => value === 'true' || value === '1'),
+    z.transform((value: 'true' | 'false' | '1' | '0') => value === 'true' || value === '1'),
   );
 const integer = (min: number, max: number, defaultValue: number) =>
   z._default(z.pipe(z.coerce.number(), z.int().check(z.gte(min), z.lte(max))), defaultValue);
 const port = (defaultValue: number) => integer(1, 65535, defaultValue);
 const text = (minLength = 1) => z.string().check(z.minLength(minLength));
 const optionalText = (minLength = 1) => z.optional(text(minLength));
-const optionalUrl = z.optional(z.httpUrl());
+const httpUrl = () => z.url({ protocol: /^https?$/ });
+const optionalUrl = z.optional(httpUrl());
 const arn = z.optional(z.string().check(z.startsWith('arn:')));
 const hostName = z
   .string()
@@ -38,7 +39,7 @@ const envSchema = z
     ROLES_CLAIM: z._default(text(), 'roles'),
 
     JITSI_DOMAIN: z._default(hostName, 'meet.jitsi'),
-    JITSI_PUBLIC_URL: z._default(z.httpUrl(), 'https://localhost:8443'),
+    JITSI_PUBLIC_URL: z._default(httpUrl(), 'https://localhost:8443'),
     JITSI_APP_ID: z._default(text(), 'jitsi-calls-local'),
     JITSI_JWT_AUDIENCE: z._default(text(), 'jitsi'),
     JITSI_JWT_ALG: z._default(z.enum(['HS256', 'RS256']), 'HS256'),
@@ -69,6 +70,10 @@ const envSchema = z
     /** Local event sink (JSON lines) that tests and the dev log read. */
     EVENTS_FILE: optionalText(),
     DATA_DIR: z._default(text(), '.data'),
+    /** How long a Secrets Manager value is reused before a refetch picks up a rotation. */
+    SECRETS_CACHE_TTL_SECONDS: integer(1, 24 * 3600, 300),
+    /** Key id, key ARN or alias ARN that encrypts recording metadata; required deployed. */
+    RECORDINGS_KMS_KEY_ID: optionalText(),
   })
   .check(
     z.superRefine((env, ctx) => {

@@ -1,4 +1,5 @@
 import { getConfig, type Config } from '../config';
+import { secretsManagerProvider } from './secrets-manager-provider';
 
 export type JitsiSigningKey =
   | { alg: 'HS256'; secret: string }
@@ -38,8 +39,15 @@ export function envSecretsProvider(config: Config): SecretsProvider {
 let provider: SecretsProvider | undefined;
 
 export function getSecretsProvider(): SecretsProvider {
-  provider ??= envSecretsProvider(getConfig());
+  provider ??= selectSecretsProvider(getConfig());
   return provider;
+}
+
+/** Secrets Manager for each secret whose ARN is set (deployed), environment variables for the rest (local). */
+export function selectSecretsProvider(config: Config): SecretsProvider {
+  const fromEnv = envSecretsProvider(config);
+  if (!config.JITSI_SECRET_ARN && !config.TURN_SECRET_ARN) return fromEnv;
+  return secretsManagerProvider(config, { fallback: fromEnv });
 }
 
 export function setSecretsProviderForTests(next: SecretsProvider | undefined): void {

@@ -1,0 +1,8 @@
+import { endCall } from '../../shared/domain/calls';
+import { http } from '../../shared/http/handler';
+import { ok } from '../../shared/http/responses';
+import { CallPath } from '../../shared/schemas/calls';
+
+export const handler = http({ operation: 'calls.end', path: CallPath }).handler(async ({ caller, path }) =>
+  ok(await endCall(caller, path.call_id)),
+);

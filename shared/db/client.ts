@@ -1,0 +1,68 @@
+import { DynamoDBClient, TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { getConfig } from '../config';
+import { dependencyUnavailable } from '../errors';
+
+let client: DynamoDBClient | undefined;
+
+/** One client per container. Three attempts, then the caller gets 503 `dependency_unavailable`. */
+export function dynamo(): DynamoDBClient {
+  if (!client) {
+    const config = getConfig();
+    client = new DynamoDBClient({
+      region: config.AWS_REGION,
+      maxAttempts: 3,
+      ...(config.DYNAMODB_ENDPOINT
+        ? { endpoint: config.DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    });
+  }
+  return client;
+}
+
+export const tableName = () => getConfig().TABLE_NAME;
+
+const UNAVAILABLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'LimitExceededException',
+]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+/** Sends a command; throttling, timeouts and network failures (after the SDK's retries) become 503. */
+export async function send<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    const err = error as { name?: string; code?: string; $retryable?: unknown };
+    if (UNAVAILABLE.has(err.name ?? '') || NETWORK_CODES.has(err.code ?? '') || err.$retryable) {
+      throw dependencyUnavailable('The database', error);
+    }
+    throw error;
+  }
+}
+
+export type Item = Record<string, NativeAttributeValue>;
+
+export const toAttributes = (item: Item) => marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+export const fromAttributes = <T = Item>(attributes: Parameters<typeof unmarshall>[0]) => unmarshall(attributes) as T;
+export const toValues = (values: Item) => marshall(values, { removeUndefinedValues: true });
+
+/** The cancellation reasons of a transaction, by the order of its items, or undefined if it was not cancelled. */
+export function cancellationReasons(error: unknown): CancellationReason[] | undefined {
+  if (error instanceof TransactionCanceledException) return error.CancellationReasons ?? [];
+  if ((error as { name?: string })?.name === 'TransactionCanceledException') {
+    return (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+  }
+  return undefined;
+}
+
+export const isConditionFailure = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/** Small jittered pause before retrying a transaction that lost a conflict. */
+export const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));

@@ -1,0 +1,114 @@
+import { UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { dynamo, isConditionFailure, send, tableName, toAttributes, toValues, type Item } from '../db/client';
+import type { ItemKey } from '../db/keys';
+
+// A participant's sessions in one call or class live on one item: closed sessions in a list,
+// the open one (if any) in `open_joined_at`. Every change is conditional on the open session the
+// writer saw, so a join, leave or end racing another never loses or duplicates a session.
+
+export interface ClosedSession {
+  joined_at: string;
+  left_at: string;
+}
+
+export interface ParticipantRecord {
+  user_id: string;
+  open_joined_at?: string;
+  sessions?: ClosedSession[];
+  role?: string;
+}
+
+export interface SessionView {
+  joined_at: string;
+  left_at: string | null;
+  duration_seconds: number | null;
+}
+
+export const secondsBetween = (from: string, to: string) =>
+  Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
+
+/** An Update for a join: opens a session, closing a still-open one (a rejoin after a reload) at `now`. */
+export function openSessionWrite(key: ItemKey, userId: string, seen: ParticipantRecord | undefined, now: string, extra: Item = {}): TransactWriteItem {
+  const previous = seen?.open_joined_at;
+  const extraNames = Object.keys(extra);
+  const setExtra = extraNames.map((name, index) => `#x${index} = :x${index}`);
+  const values: Item = { ':now': now, ':user': userId, ':empty': [] };
+  extraNames.forEach((name, index) => (values[`:x${index}`] = extra[name]));
+  const names: Record<string, string> = {};
+  extraNames.forEach((name, index) => (names[`#x${index}`] = name));
+  let update = ['open_joined_at = :now', 'user_id = :user', ...setExtra];
+  let condition = 'attribute_not_exists(open_joined_at)';
+  if (previous) {
+    values[':previous'] = previous;
+    values[':closed'] = [{ joined_at: previous, left_at: now }];
+    update = [...update, 'sessions = list_append(if_not_exists(sessions, :empty), :closed)'];
+    condition = 'open_joined_at = :previous';
+  } else {
+    update = [...update, 'sessions = if_not_exists(sessions, :empty)'];
+  }
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: toAttributes(key),
+      UpdateExpression: `SET ${update.join(', ')}`,
+      ConditionExpression: condition,
+      ...(extraNames.length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: toValues(values),
+    },
+  };
+}
+
+/** Closes the open session the caller saw; false if someone else changed it first. */
+export async function closeOpenSession(key: ItemKey, openJoinedAt: string, leftAt: string): Promise<boolean> {
+  try {
+    await send(
+      dynamo().send(
+        new UpdateItemCommand({
+          TableName: tableName(),
+          Key: toAttributes(key),
+          UpdateExpression: 'REMOVE open_joined_at SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
+          ConditionExpression: 'open_joined_at = :open',
+          ExpressionAttributeValues: toValues({ ':open': openJoinedAt, ':empty': [], ':closed': [{ joined_at: openJoinedAt, left_at: leftAt }] }),
+        }),
+      ),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Every session of a participant, oldest first. Once the call has ended, a session still open
+ * (its close interrupted) is reported as closed at the end, which is when it ended.
+ */
+export function sessionViews(participant: ParticipantRecord, endedAt: string | undefined): SessionView[] {
+  const views: SessionView[] = (participant.sessions ?? []).map((session) => ({
+    joined_at: session.joined_at,
+    left_at: session.left_at,
+    duration_seconds: secondsBetween(session.joined_at, session.left_at),
+  }));
+  if (participant.open_joined_at) {
+    const leftAt = endedAt ?? null;
+    views.push({
+      joined_at: participant.open_joined_at,
+      left_at: leftAt,
+      duration_seconds: leftAt ? secondsBetween(participant.open_joined_at, leftAt) : null,
+    });
+  }
+  return views.sort((a, b) => a.joined_at.localeCompare(b.joined_at));
+}
+
+/** Closes every open session at `endedAt`, a few at a time; lost races mean someone left first. */
+export async function closeAllOpenSessions(entries: { key: ItemKey; participant: ParticipantRecord }[], endedAt: string): Promise<void> {
+  const open = entries.filter((entry) => entry.participant.open_joined_at);
+  const CONCURRENCY = 10;
+  for (let index = 0; index < open.length; index += CONCURRENCY) {
+    await Promise.all(
+      open.slice(index, index + CONCURRENCY).map(({ key, participant }) =>
+        closeOpenSession(key, participant.open_joined_at as string, endedAt),
+      ),
+    );
+  }
+}

@@ -1,0 +1,26 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+
+// Every test file runs against its own table and temp dir, with the local auth mode the dev server uses.
+const dataDir = mkdtempSync(join(tmpdir(), 'calls-test-'));
+
+Object.assign(process.env, {
+  STAGE: 'local',
+  AWS_REGION: 'us-east-1',
+  DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+  TABLE_NAME: `test-${randomBytes(6).toString('hex')}`,
+  DATA_DIR: dataDir,
+  EVENTS_MODE: 'local',
+  EVENTS_FILE: join(dataDir, 'events.jsonl'),
+  JITSI_DOMAIN: 'jitsi.test.example',
+  JITSI_PUBLIC_URL: 'https://jitsi.test.example',
+  JITSI_APP_ID: 'calls-test',
+  JITSI_JWT_SECRET: randomBytes(32).toString('hex'),
+  TURN_HOST: 'turn.test.example',
+  TURN_SECRET: randomBytes(24).toString('hex'),
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+});
