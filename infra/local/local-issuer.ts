@@ -7,6 +7,8 @@ import { join } from 'node:path';
 // kept in DATA_DIR, its public half served as a JWKS. Deployed stages never have it.
 
 export const LOCAL_AUDIENCE = 'jitsi-calls-local';
+/** Stable across restarts and ports, so a token survives a restart of the dev server. */
+export const LOCAL_ISSUER = 'urn:jitsi-calls:local-issuer';
 export const LOCAL_TOKEN_TTL_SECONDS = 3600;
 
 export interface LocalIssuer {

@@ -178,7 +178,7 @@ export function http<B extends Schema | undefined = undefined, Q extends Schema 
 ) {
   return {
     handler(run: (request: HttpRequest<B, Q, P>) => Promise<HttpResult>) {
-      return middy<Event, Result, Error, Context>()
+      const lambda = middy<Event, Result, Error, Context>()
         .use(observability(spec.operation))
         .use(errorResponder(spec.operation))
         .use(requestParser(spec))
@@ -188,6 +188,8 @@ export function http<B extends Schema | undefined = undefined, Q extends Schema 
           const result = await run({ ...(parsed as Omit<HttpRequest<B, Q, P>, 'event'>), event });
           return toResult(result.status, result.body, result.headers);
         });
+      // Exposed so a test can check the OpenAPI document describes the schemas that validate.
+      return Object.assign(lambda, { spec });
     },
   };
 }
