@@ -1,4 +1,5 @@
 // Every key string of the table is built here and nowhere else.
+import { createHash } from 'node:crypto';
 // Ids never contain '#' (see shared/schemas/ids.ts), so a key cannot be forged from an id.
 
 const SEPARATOR = '#';
@@ -24,4 +25,37 @@ export const keys = {
     gsi1sk: key(startedAt, callId),
   }),
   threadCallsPartition: (threadId: string) => key('THREAD', threadId, 'CALLS'),
+
+  /** Existence of a course and its instructor ids (a small set: attendance derives host roles from it). */
+  course: (courseId: string): ItemKey => ({ pk: key('COURSE', courseId), sk: 'COURSE' }),
+  /** One partition per (course, user): the join's enrollment check never lands on a shared key. */
+  courseMember: (courseId: string, userId: string): ItemKey => ({ pk: key('COURSE', courseId, 'MEMBER', userId), sk: 'MEMBER' }),
+  liveClass: (liveClassId: string): ItemKey => ({ pk: key('LIVECLASS', liveClassId), sk: 'LIVECLASS' }),
+  /** gsi1: a course's live classes, by scheduled (or creation) time then id. */
+  courseLiveClassesIndex: (courseId: string, sortTime: string, liveClassId: string) => ({
+    gsi1pk: key('COURSE', courseId, 'LIVECLASSES'),
+    gsi1sk: key(sortTime, liveClassId),
+  }),
+  courseLiveClassesPartition: (courseId: string) => key('COURSE', courseId, 'LIVECLASSES'),
+  /** Claimed in the class's create transaction: two classes can never share a Jitsi room. */
+  room: (roomName: string): ItemKey => ({ pk: key('ROOM', roomName), sk: 'ROOM' }),
+  /** A class's participants are spread over LIVE_CLASS_SHARDS partitions (docs/data-model-live-classes.md). */
+  liveClassShardPartition: (liveClassId: string, shard: number) => key('LIVECLASS', liveClassId, 'SHARD', String(shard)),
+  /** Per-shard copy of the class's status and room: a join reads and checks its own shard only. */
+  liveClassGate: (liveClassId: string, shard: number): ItemKey => ({
+    pk: key('LIVECLASS', liveClassId, 'SHARD', String(shard)),
+    sk: 'GATE',
+  }),
+  liveClassParticipant: (liveClassId: string, shard: number, userId: string): ItemKey => ({
+    pk: key('LIVECLASS', liveClassId, 'SHARD', String(shard)),
+    sk: key('PARTICIPANT', userId),
+  }),
 } as const;
+
+/** Part of the key schema: changing it moves existing participants, so it needs a migration. */
+export const LIVE_CLASS_SHARDS = 10;
+
+/** Stable shard of a user in a live class: the same user always lands on the same item. */
+export function participantShard(userId: string, shards = LIVE_CLASS_SHARDS): number {
+  return createHash('sha256').update(userId).digest().readUInt32BE(0) % shards;
+}

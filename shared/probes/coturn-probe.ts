@@ -80,7 +80,7 @@ export async function runCoturnProbe(input: CoturnProbeInput): Promise<ProbeResu
     );
   }
   const graded = await Promise.all(checks);
-  return buildResult('coturn', checkedAt, budget.elapsedMs(), graded);
+  return buildResult('coturn', checkedAt, budget, graded);
 }
 
 const callOptions = (context: CheckContext) => ({ timeoutMs: context.timeoutMs, signal: context.signal });

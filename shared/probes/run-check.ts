@@ -1,3 +1,4 @@
+import { deadlineSignal, type Deadline } from '../turn/stun';
 import type { CheckSeverity, GradedCheck, ProbeCheck, ProbeComponent, ProbeResult } from './types';
 import { probeStatus } from './types';
 
@@ -15,10 +16,16 @@ export interface CheckOutcome {
 export class Budget {
   readonly signal: AbortSignal;
   private readonly started = performance.now();
+  private readonly deadline: Deadline;
 
   constructor(readonly budgetMs: number, outer?: AbortSignal) {
-    const timeout = AbortSignal.timeout(budgetMs);
-    this.signal = outer ? AbortSignal.any([timeout, outer]) : timeout;
+    this.deadline = deadlineSignal(budgetMs, outer);
+    this.signal = this.deadline.signal;
+  }
+
+  /** Stops the budget's timer once the probe is done. */
+  dispose(): void {
+    this.deadline.clear();
   }
 
   elapsedMs(): number {
@@ -45,7 +52,8 @@ export async function runCheck(
   const remainingMs = Math.floor(budget.remainingMs());
   const cappedByBudget = remainingMs < checkTimeoutMs;
   const timeoutMs = Math.max(1, Math.min(checkTimeoutMs, remainingMs));
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), budget.signal]);
+  const deadline = deadlineSignal(timeoutMs, budget.signal);
+  const signal = deadline.signal;
   const context = { signal, timeoutMs };
   const started = performance.now();
   let outcome: CheckOutcome;
@@ -59,6 +67,8 @@ export async function runCheck(
   } catch (error) {
     const budgetRanOut = budget.signal.aborted || cappedByBudget;
     outcome = { ok: false, detail: explain(error, { ...context, budgetRanOut }) };
+  } finally {
+    deadline.clear();
   }
   return {
     name,
@@ -79,12 +89,13 @@ export function timeoutDetail(what: string, context: { timeoutMs: number; budget
     : `${what} did not answer within ${context.timeoutMs} ms`;
 }
 
-export function buildResult(component: ProbeComponent, checkedAt: Date, latencyMs: number, checks: GradedCheck[]): ProbeResult {
+export function buildResult(component: ProbeComponent, checkedAt: Date, budget: Budget, checks: GradedCheck[]): ProbeResult {
+  budget.dispose();
   return {
     component,
     status: probeStatus(checks),
     checked_at: checkedAt.toISOString(),
-    latency_ms: latencyMs,
+    latency_ms: budget.elapsedMs(),
     checks: checks.map(({ name, ok, latency_ms, detail }): ProbeCheck => ({ name, ok, latency_ms, detail })),
   };
 }

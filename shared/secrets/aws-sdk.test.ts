@@ -40,13 +40,17 @@ describe('AWS_CLIENT_DEFAULTS', () => {
     [400, 'ThrottlingException'],
     [500, 'InternalServiceError'],
   ])('retries HTTP %i %s three times in all, then surfaces a transient error', async (status, type) => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { handler, requests } = answering(status, type);
     const pending = clientWith(handler).send(new GetSecretValueCommand({ SecretId: 'x' }));
     let done = false;
     const settled = Promise.allSettled([pending]).finally(() => (done = true));
-    // Backoff timers are created after each response is parsed, so advance until it settles.
-    for (let second = 0; second < 120 && !done; second += 1) await vi.advanceTimersByTimeAsync(1_000);
+    // Each backoff timer appears only after the previous response was parsed (stream I/O, a
+    // real macrotask), so yield a real turn, then move fake time, until the send settles.
+    for (let turn = 0; turn < 10_000 && !done; turn += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
     const [result] = await settled;
 
     expect(requests).toHaveLength(3);

@@ -1,11 +1,12 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../config';
 import { AppError } from '../errors';
+import { logger as sharedLogger } from '../observability/logger';
 import { captureOutput, renderError } from './capture-output.test-helper';
 import { selectSecretsProvider, type SecretsProvider } from './provider';
 import { secretsManagerProvider, type SecretsManagerProviderConfig } from './secrets-manager-provider';
-import { loadConfig } from '../config';
 
 const JITSI_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:jitsi-AbCdEf';
 const TURN_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:turn-AbCdEf';
@@ -188,6 +189,9 @@ describe('secretsManagerProvider', () => {
 
   it('never logs or throws a secret, including through the real logger while serving a stale value', async () => {
     const secrets = secretsManagerProvider(config, { client, fallback: unusedFallback, now });
+    // The test setup silences Powertools; a silent logger would make this test pass vacuously.
+    const levelBefore = sharedLogger.getLevelName();
+    sharedLogger.setLogLevel('DEBUG');
     const { output } = await captureOutput(async () => {
       await secrets.jitsiSigningKey();
       await secrets.turnAuth();
@@ -195,7 +199,7 @@ describe('secretsManagerProvider', () => {
       nowMs += TTL_SECONDS * 1000;
       await secrets.jitsiSigningKey();
       await secrets.turnAuth();
-    });
+    }).finally(() => sharedLogger.setLogLevel(levelBefore));
 
     expect(output).toContain('secret refresh failed, serving the cached value');
     for (const value of [JITSI_SECRET, TURN_CURRENT, TURN_PREVIOUS]) expect(output).not.toContain(value);

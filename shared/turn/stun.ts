@@ -315,10 +315,35 @@ interface Channel {
   close(): void;
 }
 
-function deadline(options: CallOptions): { signal: AbortSignal; timedOut: () => boolean } {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  return { signal, timedOut: () => timeout.aborted };
+export interface Deadline {
+  signal: AbortSignal;
+  /** Whether our own timer fired, as opposed to the parent signal. */
+  timedOut: () => boolean;
+  clear: () => void;
+}
+
+/**
+ * A timeout that also follows a parent signal. Not AbortSignal.any(AbortSignal.timeout()):
+ * on Node 20 a timeout signal held only by `any` can be collected and then never fires.
+ */
+export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): Deadline {
+  const controller = new AbortController();
+  let fired = false;
+  const timer = setTimeout(() => {
+    fired = true;
+    controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
+  }, timeoutMs);
+  const onParent = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onParent();
+  else parent?.addEventListener('abort', onParent, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => fired,
+    clear: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParent);
+    },
+  };
 }
 
 function abortError(timedOut: boolean, timeoutMs: number): StunError {
@@ -497,7 +522,7 @@ async function openStream(server: StunServer, signal: AbortSignal): Promise<Chan
 }
 
 async function withChannel<T>(server: StunServer, options: CallOptions, body: (channel: Channel) => Promise<T>): Promise<T> {
-  const { signal, timedOut } = deadline(options);
+  const { signal, timedOut, clear } = deadlineSignal(options.timeoutMs, options.signal);
   let channel: Channel | undefined;
   try {
     channel = await (server.transport === 'udp' ? openUdp(server, signal) : openStream(server, signal));
@@ -507,6 +532,7 @@ async function withChannel<T>(server: StunServer, options: CallOptions, body: (c
     throw networkError(error, server.transport);
   } finally {
     channel?.close();
+    clear();
   }
 }
 

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { keys, PARTICIPANT_PREFIX } from './keys';
+
+describe('keys', () => {
+  it('puts a call and its participants in one partition', () => {
+    expect(keys.call('c1').pk).toBe(keys.callParticipant('c1', 'u1').pk);
+    expect(keys.callParticipant('c1', 'u1').sk.startsWith(PARTICIPANT_PREFIX)).toBe(true);
+  });
+
+  it('sorts a thread\'s calls by start time within the thread\'s index partition', () => {
+    const older = keys.threadCallsIndex('t1', '2026-11-21T09:00:00.000Z', 'b');
+    const newer = keys.threadCallsIndex('t1', '2026-11-21T10:00:00.000Z', 'a');
+    expect(older.gsi1pk).toBe(keys.threadCallsPartition('t1'));
+    expect(older.gsi1sk < newer.gsi1sk).toBe(true);
+  });
+});
