@@ -1,7 +1,7 @@
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AppError, dependencyUnavailable } from '../errors';
 import { AWS_CLIENT_DEFAULTS, awsErrorName, isTransientAwsError, safeAwsCause } from '../secrets/aws-sdk';
-import { CiphertextRejectedError, canonicalContext, type EncryptionContext, type RecordingCipher } from './cipher';
+import { CiphertextRejectedError, canonicalContext, type RecordingCipher } from './cipher';
 
 // Direct Encrypt/Decrypt rather than envelope encryption: recording metadata is a few
 // hundred bytes (KMS takes up to 4 KB), an envelope still costs one KMS call per item
@@ -50,7 +50,7 @@ export function kmsRecordingCipher(options: KmsCipherOptions): RecordingCipher {
       return PREFIX + Buffer.from(CiphertextBlob).toString('base64url');
     },
 
-    async decrypt(ciphertext, context: EncryptionContext) {
+    async decrypt(ciphertext, context) {
       canonicalContext(context);
       if (!ciphertext.startsWith(PREFIX)) throw new CiphertextRejectedError();
       const blob = Buffer.from(ciphertext.slice(PREFIX.length), 'base64url');

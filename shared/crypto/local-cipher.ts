@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors';
-import { CiphertextRejectedError, canonicalContext, type RecordingCipher } from './cipher';
+import { CiphertextRejectedError, canonicalContext, type EncryptionContext, type RecordingCipher } from './cipher';
 
 export const LOCAL_KEY_FILE = 'recording-metadata.key';
 const FORMAT = 'v1.local';
@@ -54,7 +54,7 @@ export function localRecordingCipher(dataDir: string): RecordingCipher {
 }
 
 // The format is authenticated too, so a future v2 cannot be fed to v1 code by relabeling.
-const additionalData = (context: Parameters<RecordingCipher['encrypt']>[1]) =>
+const additionalData = (context: EncryptionContext) =>
   Buffer.from(`${FORMAT}\n${canonicalContext(context)}`, 'utf8');
 
 async function loadOrCreateKey(dataDir: string): Promise<Buffer> {

@@ -64,7 +64,7 @@ export function secretsManagerProvider(
       ttlMs: config.SECRETS_CACHE_TTL_SECONDS * 1000,
       staleIfErrorMs: STALE_IF_ERROR_MS,
       retryAfterFailureMs: RETRY_AFTER_FAILURE_MS,
-      ...(options.now ? { now: options.now } : {}),
+      now: options.now,
       // Only the label and the sanitized error: never the value.
       onStaleServed: (error) => log.warn('secret refresh failed, serving the cached value', { secret: label, error }),
     });
