@@ -1,0 +1,60 @@
+import {
+  DEFAULT_DIMENSION_NAMES,
+  METRICS_NAMESPACE,
+  MetricName,
+  REASON_DIMENSION,
+  SERVICE_NAME,
+} from '../../shared/observability/metric-names';
+import type { Stage, StagePolicy } from './stage-config';
+
+// Alarms over the EMF metrics the functions emit, as data: the infra tests compare each one
+// with shared/observability/metric-names.ts, so a renamed metric cannot silently blind an alarm.
+
+export interface EmfAlarmDefinition {
+  /** Construct id. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: MetricName;
+  /** Exactly the dimensions the metric is emitted with (CloudWatch matches dimension sets exactly). */
+  readonly dimensionNames: readonly string[];
+  readonly statistic: 'Sum';
+  readonly periodMinutes: number;
+  readonly threshold: (policy: StagePolicy) => number;
+  /** What the alarm means, for the alarm description and ops/deploy.md. */
+  readonly description: string;
+}
+
+export const emfAlarms: readonly EmfAlarmDefinition[] = [
+  {
+    id: 'JoinFailedAlarm',
+    namespace: METRICS_NAMESPACE,
+    metricName: MetricName.JoinFailed,
+    dimensionNames: DEFAULT_DIMENSION_NAMES,
+    statistic: 'Sum',
+    periodMinutes: 5,
+    threshold: (policy) => policy.joinFailedThreshold,
+    description:
+      'Joins of calls or live classes are failing (any reason but the caller\'s own: see "Join failures by reason" on the dashboard).',
+  },
+  {
+    id: 'FailedToStartCallAlarm',
+    namespace: METRICS_NAMESPACE,
+    metricName: MetricName.FailedToStartCall,
+    dimensionNames: DEFAULT_DIMENSION_NAMES,
+    statistic: 'Sum',
+    periodMinutes: 5,
+    threshold: (policy) => policy.failedToStartCallThreshold,
+    description: 'failed_to_start_call: call starts are failing (not counting 409 call_in_progress).',
+  },
+];
+
+/** The dimension values the code emits in a stage: `service` = SERVICE_NAME, `stage` = the stage, `reason` varies. */
+export function emittedDimensionValue(name: string, stage: Stage): string {
+  if (name === 'service') return SERVICE_NAME;
+  if (name === 'stage') return stage;
+  throw new Error(`No fixed value for dimension ${name}${name === REASON_DIMENSION ? ' (it varies: use a SEARCH expression)' : ''}`);
+}
+
+export function emfDimensionsMap(definition: EmfAlarmDefinition, stage: Stage): Record<string, string> {
+  return Object.fromEntries(definition.dimensionNames.map((name) => [name, emittedDimensionValue(name, stage)]));
+}

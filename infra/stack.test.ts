@@ -1,0 +1,397 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_DIMENSION_NAMES,
+  METRICS_NAMESPACE,
+  MetricName,
+  SERVICE_NAME,
+} from '../shared/observability/metric-names';
+import { REPO_ROOT } from './build';
+import {
+  EVENTS_PUT_ACTIONS,
+  KMS_ACTIONS,
+  SECRET_READ_ACTIONS,
+  TABLE_READ_ACTIONS,
+  TABLE_WRITE_ACTIONS,
+} from './constructs/access-policy';
+import { emfAlarms } from './constructs/alarm-definitions';
+import { resolveStageSettings, STAGES, type Stage } from './constructs/stage-config';
+import { routes, type RouteAccess, type RouteDefinition } from './routes';
+import { schedules, type ScheduleDefinition } from './schedules';
+import { CallsStack, createStageStack, MissingBundleError, type StageStackOptions } from './stack';
+
+// The whole cdk.json context, feature flags included, so the tests see the template that deploys.
+const cdkContext = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context as { stages: Record<Stage, Record<string, unknown>> };
+const newApp = () => new App({ context: cdkContext });
+
+interface Synthesized {
+  stack: CallsStack;
+  template: Template;
+}
+
+function synth(stage: unknown, overrides: Partial<StageStackOptions> = {}): Synthesized {
+  const app = newApp();
+  const stack = createStageStack(app, { stage, stages: cdkContext.stages, code: { kind: 'placeholder' }, nag: false, ...overrides });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+function synthWith(stageRoutes: readonly RouteDefinition[], stageSchedules: readonly ScheduleDefinition[] = []): Synthesized {
+  const stack = new CallsStack(newApp(), 'Custom', {
+    settings: resolveStageSettings('dev', cdkContext.stages),
+    code: { kind: 'placeholder' },
+    routes: stageRoutes,
+    schedules: stageSchedules,
+  });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const logicalId = (stack: Stack, element: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(element.node.defaultChild as CfnElement);
+
+type Statement = { Action: string | string[]; Resource: unknown; Sid?: string };
+
+/** The statements of the policy attached to a function's role, log writing left out. */
+function grantsOf({ stack, template }: Synthesized, operationId: string): Statement[] {
+  const construct = stack.calls[[...stack.functions.keys()].indexOf(operationId)];
+  if (!construct) throw new Error(`no function for ${operationId}`);
+  const roleId = logicalId(stack, construct.role);
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+    (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId })),
+  );
+  return policies
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+    .filter((statement) => statement.Sid !== undefined);
+}
+
+const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat()).sort();
+
+function expectedActions(access: RouteAccess): string[] {
+  return [
+    ...(access.table ? TABLE_READ_ACTIONS : []),
+    ...(access.table === 'readwrite' ? TABLE_WRITE_ACTIONS : []),
+    ...(access.secrets?.length ? SECRET_READ_ACTIONS : []),
+    ...(access.kms ? KMS_ACTIONS[access.kms] : []),
+    ...(access.events ? EVENTS_PUT_ACTIONS : []),
+  ].sort();
+}
+
+const stacks = {} as Record<Stage, Synthesized>;
+beforeAll(() => {
+  for (const stage of STAGES) stacks[stage] = synth(stage);
+}, 120_000);
+
+describe('stage selection', () => {
+  it('rejects a missing or unknown -c stage= with the allowed values', () => {
+    expect(() => synth(undefined)).toThrow(/stage= must be one of dev, staging, prod \(got nothing\)/);
+    expect(() => synth('qa')).toThrow(/stage= must be one of dev, staging, prod \(got "qa"\)/);
+  });
+
+  it('names each invalid context key instead of synthesizing a broken stage', () => {
+    const stages = { ...cdkContext.stages, dev: { ...cdkContext.stages.dev, jitsiDomain: 'https://meet.example', authAudience: [] } };
+    expect(() => synth('dev', { stages })).toThrow(/stages\.dev\.jitsiDomain must be a host name.*stages\.dev\.authAudience/);
+  });
+
+  it('fails the synth on a value the functions would reject at cold start (RS256 without a key id)', () => {
+    const stages = { ...cdkContext.stages, dev: { ...cdkContext.stages.dev, jitsiJwtAlg: 'RS256' } };
+    expect(() => synth('dev', { stages })).toThrow(/JITSI_JWT_KID is required when JITSI_JWT_ALG=RS256/);
+    const withKid = { ...stages, dev: { ...stages.dev, jitsiJwtKid: 'key-1' } };
+    expect(() => synth('dev', { stages: withKid })).not.toThrow();
+  });
+
+  it('refuses to synthesize from dist/ when a bundle is missing, pointing at npm run build', () => {
+    expect(() => synth('dev', { code: { kind: 'dist', distDir: '/nonexistent-dist' } })).toThrow(MissingBundleError);
+    expect(() => synth('dev', { code: { kind: 'dist', distDir: '/nonexistent-dist' } })).toThrow(/npm run build/);
+  });
+});
+
+describe('functions and routes from the route table', () => {
+  it('creates one Node.js 22 arm64 function per route and scheduled job', () => {
+    const { stack, template } = stacks.dev;
+    template.resourceCountIs('AWS::Lambda::Function', routes.length + schedules.length);
+    expect([...stack.functions.keys()].sort()).toEqual([...routes, ...schedules].map((entry) => entry.id).sort());
+    template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+  });
+
+  it.each(routes.map((route) => [route.id, route] as const))('%s: has its route, integration and authorization', (id, route) => {
+    const { stack, template } = stacks.dev;
+    const fn = stack.functions.get(id)!;
+    const [routeResource] = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: `${route.method} ${route.path}` } }));
+    expect(routeResource, `${route.method} ${route.path}`).toBeDefined();
+    expect(routeResource!.Properties.AuthorizationType).toBe(route.auth === 'public' ? 'NONE' : 'JWT');
+    if (route.auth === 'user') expect(routeResource!.Properties.AuthorizerId).toBeDefined();
+
+    const integrationId = (routeResource!.Properties.Target['Fn::Join'][1][1] as { Ref: string }).Ref;
+    const integration = template.toJSON().Resources[integrationId];
+    expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [logicalId(stack, fn), 'Arn'] });
+  });
+
+  it('has no route that is not in the route table', () => {
+    stacks.dev.template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+  });
+
+  it('checks bearer tokens against the stage issuer and audience', () => {
+    for (const stage of STAGES) {
+      stacks[stage].template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: cdkContext.stages[stage].authIssuer, Audience: cdkContext.stages[stage].authAudience },
+      });
+    }
+  });
+
+  it('allows the configured origins, throttles the stage and writes access logs', () => {
+    for (const stage of STAGES) {
+      const context = cdkContext.stages[stage];
+      stacks[stage].template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: Match.objectLike({ AllowOrigins: context.allowedOrigins, AllowHeaders: ['authorization', 'content-type'] }),
+      });
+      stacks[stage].template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        DefaultRouteSettings: { ThrottlingRateLimit: context.throttleRateLimit, ThrottlingBurstLimit: context.throttleBurstLimit },
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context.requestId') },
+      });
+    }
+  });
+
+  it('never logs the Authorization header in access logs', () => {
+    const [stageResource] = Object.values(stacks.prod.template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stageResource!.Properties.AccessLogSettings.Format).not.toMatch(/authorization/i);
+  });
+});
+
+describe('least privilege from each route access', () => {
+  it.each([...routes, ...schedules].map((entry) => [entry.id, entry.access] as const))('%s: gets exactly the actions its access declares', (id, access) => {
+    expect(actionsOf(grantsOf(stacks.dev, id))).toEqual(expectedActions(access));
+  });
+
+  it('reads with GetItem, BatchGetItem and Query only (no Scan) and writes item by item', () => {
+    expect(actionsOf(grantsOf(stacks.dev, 'calls.log'))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(actionsOf(grantsOf(stacks.dev, 'threads.create'))).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(grantsOf(stacks.dev, 'calls.config')).toEqual([]);
+  });
+
+  it('scopes reads to the table and its index, writes to the table, secrets to the named ones', () => {
+    const synthesized = stacks.dev;
+    const { stack } = synthesized;
+    const tableId = logicalId(stack, stack.table.table);
+    const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+    const indexArn = { 'Fn::Join': ['', [tableArn, '/index/gsi1']] };
+    const jitsiRef = { Ref: logicalId(stack, stack.secrets.secrets.jitsi) };
+    const turnRef = { Ref: logicalId(stack, stack.secrets.secrets.turn) };
+
+    const start = grantsOf(synthesized, 'calls.start');
+    expect(start.find((statement) => statement.Sid === 'TableRead')!.Resource).toEqual([tableArn, indexArn]);
+    expect(start.find((statement) => statement.Sid === 'TableWrite')!.Resource).toEqual(tableArn);
+    expect(start.find((statement) => statement.Sid === 'SecretsRead')!.Resource).toEqual([jitsiRef, turnRef]);
+    expect(start.find((statement) => statement.Sid === 'EventsPut')!.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.eventBus), 'Arn'] });
+
+    expect(grantsOf(synthesized, 'calls.token').find((statement) => statement.Sid === 'SecretsRead')!.Resource).toEqual(jitsiRef);
+  });
+
+  it('grants KMS encrypt and decrypt on the recordings key only where declared', () => {
+    const recordingRoutes: RouteDefinition[] = [
+      { id: 'recordings.create', method: 'POST', path: '/r', entry: 'x.ts', auth: 'user', access: { table: 'readwrite', kms: 'encrypt' }, summary: 's' },
+      { id: 'recordings.list', method: 'GET', path: '/r', entry: 'x.ts', auth: 'user', access: { table: 'read', kms: 'decrypt' }, summary: 's' },
+      { id: 'recordings.both', method: 'PUT', path: '/r', entry: 'x.ts', auth: 'user', access: { kms: 'encrypt-decrypt' }, summary: 's' },
+      { id: 'plain.get', method: 'GET', path: '/p', entry: 'x.ts', auth: 'public', access: {}, summary: 's' },
+    ];
+    const synthesized = synthWith(recordingRoutes);
+    const keyArn = { 'Fn::GetAtt': [logicalId(synthesized.stack, synthesized.stack.recordingsKey), 'Arn'] };
+    for (const route of recordingRoutes) {
+      const grants = grantsOf(synthesized, route.id);
+      expect(actionsOf(grants)).toEqual(expectedActions(route.access));
+      const kms = grants.find((statement) => statement.Sid === 'RecordingsKey');
+      if (route.access.kms) expect(kms!.Resource).toEqual(keyArn);
+      else expect(kms).toBeUndefined();
+    }
+  });
+
+  it('uses no wildcard action in any IAM policy', () => {
+    for (const stage of STAGES) {
+      for (const policy of Object.values(stacks[stage].template.findResources('AWS::IAM::Policy'))) {
+        for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+          expect(statement.Resource).not.toBe('*');
+        }
+      }
+    }
+  });
+
+  it('passes resource names, the rollback flag and the deployed-stage config to every function', () => {
+    for (const stage of STAGES) {
+      stacks[stage].template.allResourcesProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            STAGE: stage,
+            CALLS_ENABLED: String(cdkContext.stages[stage].callsEnabled),
+            AUTH_MODE: 'authorizer',
+            EVENTS_MODE: 'eventbridge',
+            TABLE_NAME: Match.anyValue(),
+            EVENT_BUS_NAME: Match.anyValue(),
+            JITSI_SECRET_ARN: Match.anyValue(),
+            TURN_SECRET_ARN: Match.anyValue(),
+            RECORDINGS_KMS_KEY_ID: Match.anyValue(),
+            JITSI_DOMAIN: cdkContext.stages[stage].jitsiDomain,
+            POWERTOOLS_LOGGER_LOG_EVENT: stage === 'prod' ? 'false' : Match.anyValue(),
+          }),
+        },
+      });
+    }
+  });
+
+  it('turns calls off with -c callsEnabled=false on the command line, and rejects anything but true or false', () => {
+    synth('prod', { callsEnabled: 'false' }).template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CALLS_ENABLED: 'false' }) },
+    });
+    expect(() => synth('prod', { callsEnabled: 'off' })).toThrow(/-c callsEnabled= must be true or false/);
+  });
+
+  it('turns calls off with callsEnabled: false in the stage context', () => {
+    const stages = { ...cdkContext.stages, staging: { ...cdkContext.stages.staging, callsEnabled: false } };
+    synth('staging', { stages }).template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CALLS_ENABLED: 'false' }) },
+    });
+  });
+});
+
+describe('scheduled jobs', () => {
+  it('creates a function and a schedule rule per job, with its declared access', () => {
+    const job: ScheduleDefinition = { id: 'health.probe-test', entry: 'x.ts', access: { table: 'readwrite', secrets: ['turn'] }, summary: 'probe' };
+    const synthesized = synthWith([], [job, { ...job, id: 'health.hourly', rateMinutes: 60, access: {} }]);
+    const { stack, template } = synthesized;
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.get(job.id)!), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+    expect(actionsOf(grantsOf(synthesized, job.id))).toEqual(expectedActions(job.access));
+    expect(grantsOf(synthesized, 'health.hourly')).toEqual([]);
+  });
+});
+
+describe('stateful resources per stage', () => {
+  it.each(STAGES)('%s: the table is on-demand with PITR and TTL, protected in prod only', (stage) => {
+    const protectedStage = stage === 'prod';
+    stacks[stage].template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+        DeletionProtectionEnabled: protectedStage,
+        GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1', Projection: { ProjectionType: 'ALL' } })],
+      }),
+      DeletionPolicy: protectedStage ? 'Retain' : 'Delete',
+      UpdateReplacePolicy: protectedStage ? 'Retain' : 'Delete',
+    });
+  });
+
+  it('sets no physical name on the table, functions, secrets, keys or topic', () => {
+    const resources = stacks.dev.template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+    const namedProperty: Record<string, string> = {
+      'AWS::DynamoDB::Table': 'TableName',
+      'AWS::Lambda::Function': 'FunctionName',
+      'AWS::SecretsManager::Secret': 'Name',
+      'AWS::SNS::Topic': 'TopicName',
+      'AWS::Logs::LogGroup': 'LogGroupName',
+      'AWS::IAM::Role': 'RoleName',
+      'AWS::CloudWatch::Alarm': 'AlarmName',
+      'AWS::CloudWatch::Dashboard': 'DashboardName',
+    };
+    for (const resource of Object.values(resources)) {
+      const property = namedProperty[resource.Type];
+      if (property) expect(resource.Properties?.[property], resource.Type).toBeUndefined();
+    }
+  });
+
+  it('generates the secret placeholders in Secrets Manager, never in the template', () => {
+    stacks.prod.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    stacks.prod.template.allResourcesProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: Match.anyValue() }),
+      SecretString: Match.absent(),
+    });
+  });
+
+  it('rotates the recordings key', () => {
+    const { stack, template } = stacks.prod;
+    expect(template.toJSON().Resources[logicalId(stack, stack.recordingsKey)].Properties.EnableKeyRotation).toBe(true);
+  });
+});
+
+describe('alarms watch the metrics the code emits', () => {
+  it('defines alarms for JoinFailed and FailedToStartCall', () => {
+    expect(emfAlarms.map((definition) => definition.metricName).sort()).toEqual([MetricName.FailedToStartCall, MetricName.JoinFailed]);
+  });
+
+  it.each(STAGES)('%s: each EMF alarm uses the emitted namespace, metric name and exact dimension set', (stage) => {
+    const alarms = Object.values(stacks[stage].template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE } }));
+    expect(alarms).toHaveLength(emfAlarms.length);
+    for (const definition of emfAlarms) {
+      expect(definition.namespace).toBe(METRICS_NAMESPACE);
+      expect(Object.values(MetricName)).toContain(definition.metricName);
+      expect([...definition.dimensionNames]).toEqual([...DEFAULT_DIMENSION_NAMES]);
+      const alarm = alarms.find((candidate) => candidate.Properties.MetricName === definition.metricName);
+      expect(alarm, definition.metricName).toBeDefined();
+      const dimensions = alarm!.Properties.Dimensions as { Name: string; Value: string }[];
+      expect(dimensions.map((dimension) => dimension.Name).sort()).toEqual([...DEFAULT_DIMENSION_NAMES].sort());
+      expect(Object.fromEntries(dimensions.map((dimension) => [dimension.Name, dimension.Value]))).toEqual({ service: SERVICE_NAME, stage });
+      expect(alarm!.Properties.Statistic).toBe('Sum');
+      expect(alarm!.Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
+  it('alarms on API 5xx rate, each function\'s errors and throttles, and DynamoDB throttles', () => {
+    const { stack, template } = stacks.prod;
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const metricsIn = (alarm: (typeof alarms)[number]) =>
+      ((alarm.Properties.Metrics ?? []) as { MetricStat?: { Metric: { MetricName: string; Namespace: string } } }[]).flatMap((query) =>
+        query.MetricStat ? [`${query.MetricStat.Metric.Namespace}/${query.MetricStat.Metric.MetricName}`] : [],
+      );
+    expect(alarms.some((alarm) => metricsIn(alarm).includes('AWS/ApiGateway/5xx'))).toBe(true);
+    expect(alarms.some((alarm) => metricsIn(alarm).includes('AWS/DynamoDB/WriteThrottleEvents'))).toBe(true);
+    for (const fn of stack.functions.values()) {
+      const fnId = logicalId(stack, fn);
+      for (const metricName of ['Errors', 'Throttles']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metricName,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+        });
+      }
+    }
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: logicalId(stack, stack.observability.topic) }] });
+  });
+
+  it('subscribes the alarm e-mail where the stage sets one, over an encrypted TLS-only topic', () => {
+    stacks.prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: cdkContext.stages.prod.alarmEmail });
+    stacks.dev.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    stacks.prod.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('has a dashboard with starts, joins, failures by reason and latency percentiles', () => {
+    const body = JSON.stringify(stacks.prod.template.findResources('AWS::CloudWatch::Dashboard'));
+    for (const needle of [MetricName.CallStarted, MetricName.CallJoined, MetricName.JoinFailedByReason, MetricName.FailedToStartCallByReason, 'p50', 'p99']) {
+      expect(body).toContain(needle);
+    }
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing unacknowledged in the prod stack', () => {
+    const app = newApp();
+    createStageStack(app, { stage: 'prod', stages: cdkContext.stages, code: { kind: 'placeholder' } });
+    expect(() => app.synth()).not.toThrow();
+  }, 60_000);
+});
