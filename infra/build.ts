@@ -75,6 +75,7 @@ export async function buildBundles(options: BuildOptions): Promise<BundleResult[
           // AWS SDK) into imports in ESM output; build.test.ts runs such a bundle to prove it.
           // Prefer ES module builds: they tree-shake (the AWS SDK ships both).
           mainFields: ['module', 'main'],
+          alias: { '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'shared/aws/lambda-credentials.ts') },
           minify: true,
           sourcemap: true,
           sourcesContent: false,
