@@ -2,16 +2,17 @@ import { DynamoDBClient, TransactionCanceledException, type CancellationReason }
 import { marshall, unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { getConfig } from '../config';
 import { dependencyUnavailable } from '../errors';
+import { AWS_CLIENT_DEFAULTS } from '../secrets/aws-sdk';
 
 let client: DynamoDBClient | undefined;
 
-/** One client per container. Three attempts, then the caller gets 503 `dependency_unavailable`. */
+/** One client per container. Three attempts with timeouts, then the caller gets 503 `dependency_unavailable`. */
 export function dynamo(): DynamoDBClient {
   if (!client) {
     const config = getConfig();
     client = new DynamoDBClient({
       region: config.AWS_REGION,
-      maxAttempts: 3,
+      ...AWS_CLIENT_DEFAULTS,
       ...(config.DYNAMODB_ENDPOINT
         ? { endpoint: config.DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
         : {}),
