@@ -48,6 +48,25 @@ export const routes = [
   { id: 'calls.leave', method: 'POST', path: '/api/calls/{call_id}/leave', entry: 'functions/calls/leave.ts', auth: 'user', access: { table: 'readwrite' }, summary: "Close the caller's open session" },
   { id: 'calls.end', method: 'POST', path: '/api/calls/{call_id}/end', entry: 'functions/calls/end.ts', auth: 'user', access: { table: 'readwrite', events: true }, summary: 'End the call for everyone (idempotent)' },
   { id: 'calls.log', method: 'GET', path: '/api/calls/{call_id}/log', entry: 'functions/calls/log.ts', auth: 'user', access: { table: 'read' }, summary: 'The call log with every participant session' },
+
+  // Consent needs no key; creating only encrypts and listing only decrypts (docs/recording.md).
+  { id: 'calls.recording', method: 'POST', path: '/api/calls/{call_id}/recording', entry: 'functions/calls/recording.ts', auth: 'user', access: { table: 'readwrite' }, summary: 'Start (with consent) or stop recording a call' },
+  { id: 'calls.recordings-create', method: 'POST', path: '/api/calls/{call_id}/recordings', entry: 'functions/calls/recordings-create.ts', auth: 'user', access: { table: 'readwrite', kms: 'encrypt' }, summary: "Register a recording's metadata, encrypted under the stage's KMS key" },
+  { id: 'calls.recordings-list', method: 'GET', path: '/api/calls/{call_id}/recordings', entry: 'functions/calls/recordings-list.ts', auth: 'user', access: { table: 'read', kms: 'decrypt' }, summary: "The call's recordings, decrypted" },
+
+  { id: 'courses.put-instructor', method: 'PUT', path: '/api/courses/{course_id}/instructors/{user_id}', entry: 'functions/courses/put-instructor.ts', auth: 'user', access: { table: 'readwrite' }, summary: 'Assign an instructor to a course (admins)' },
+  { id: 'courses.put-enrollment', method: 'PUT', path: '/api/courses/{course_id}/enrollments/{user_id}', entry: 'functions/courses/put-enrollment.ts', auth: 'user', access: { table: 'readwrite' }, summary: 'Enroll a student in a course' },
+  { id: 'courses.delete-enrollment', method: 'DELETE', path: '/api/courses/{course_id}/enrollments/{user_id}', entry: 'functions/courses/delete-enrollment.ts', auth: 'user', access: { table: 'readwrite' }, summary: 'Unenroll a student (attendance is kept)' },
+  { id: 'live-classes.create', method: 'POST', path: '/api/courses/{course_id}/live-classes', entry: 'functions/live-classes/create.ts', auth: 'user', access: { table: 'readwrite' }, summary: 'Schedule a live class with a unique Jitsi room' },
+  { id: 'live-classes.list', method: 'GET', path: '/api/courses/{course_id}/live-classes', entry: 'functions/live-classes/list.ts', auth: 'user', access: { table: 'read' }, summary: "A course's live classes in schedule order" },
+  { id: 'live-classes.get', method: 'GET', path: '/api/live-classes/{live_class_id}', entry: 'functions/live-classes/get.ts', auth: 'user', access: { table: 'read' }, summary: 'A live class' },
+  { id: 'live-classes.start', method: 'POST', path: '/api/live-classes/{live_class_id}/start', entry: 'functions/live-classes/start.ts', auth: 'user', access: joinAccess, callsSwitch: true, summary: 'Start a live class and join it as host' },
+  { id: 'live-classes.join', method: 'POST', path: '/api/live-classes/{live_class_id}/join', entry: 'functions/live-classes/join.ts', auth: 'user', access: joinAccess, callsSwitch: true, summary: 'Join a live class as host or participant' },
+  { id: 'live-classes.token', method: 'POST', path: '/api/live-classes/{live_class_id}/token', entry: 'functions/live-classes/token.ts', auth: 'user', access: { table: 'read', secrets: ['jitsi'] }, summary: 'A fresh Jitsi token for the same room' },
+  { id: 'live-classes.leave', method: 'POST', path: '/api/live-classes/{live_class_id}/leave', entry: 'functions/live-classes/leave.ts', auth: 'user', access: { table: 'readwrite' }, summary: "Close the caller's open session" },
+  { id: 'live-classes.attendance', method: 'GET', path: '/api/live-classes/{live_class_id}/attendance', entry: 'functions/live-classes/attendance.ts', auth: 'user', access: { table: 'read' }, summary: 'Every attendee with sessions and total seconds' },
+  { id: 'live-classes.end', method: 'POST', path: '/api/live-classes/{live_class_id}/end', entry: 'functions/live-classes/end.ts', auth: 'user', access: { table: 'readwrite' }, summary: 'End the class for everyone (idempotent)' },
+
   { id: 'calls.config', method: 'GET', path: '/api/calls/config', entry: 'functions/calls/config.ts', auth: 'public', access: {}, summary: 'Whether calls are enabled, and the Jitsi server' },
   { id: 'docs.openapi', method: 'GET', path: '/api/openapi.json', entry: 'functions/docs/openapi.ts', auth: 'public', access: {}, summary: 'This API as OpenAPI 3.1' },
 ] as const satisfies readonly RouteDefinition[];

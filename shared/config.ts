@@ -74,6 +74,11 @@ const envSchema = z
     SECRETS_CACHE_TTL_SECONDS: integer(1, 24 * 3600, 300),
     /** Key id, key ARN or alias ARN that encrypts recording metadata; required deployed. */
     RECORDINGS_KMS_KEY_ID: optionalText(),
+    /** Version of the consent text the client showed; stored with every recording consent. */
+    CONSENT_TEXT_VERSION: z._default(
+      z.string().check(z.regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 . _ -')),
+      'v1',
+    ),
   })
   .check(
     z.superRefine((env, ctx) => {
@@ -92,6 +97,8 @@ const envSchema = z
         ctx.addIssue({ code: 'custom', path: ['AUTH_MODE'], message: 'must be "authorizer" in a deployed stage' });
       }
       require('JITSI_SECRET_ARN', 'in a deployed stage (the signing key lives in Secrets Manager)');
+      // Fail at cold start, not at the first recording: there is no safe fallback key in Lambda.
+      require('RECORDINGS_KMS_KEY_ID', 'in a deployed stage (recording metadata is encrypted under it)');
       if (!env.TURN_SECRET_ARN && !(env.TURN_USERNAME && env.TURN_PASSWORD)) {
         ctx.addIssue({ code: 'custom', path: ['TURN_SECRET_ARN'], message: 'or TURN_USERNAME/TURN_PASSWORD is required in a deployed stage' });
       }

@@ -11,6 +11,8 @@ export interface ItemKey {
 }
 
 export const PARTICIPANT_PREFIX = key('PARTICIPANT', '');
+/** Recording metadata items in a call's partition (the call log skips them: it reads PARTICIPANT# only). */
+export const RECORDING_PREFIX = key('RECORDING', '');
 
 export const keys = {
   thread: (threadId: string): ItemKey => ({ pk: key('THREAD', threadId), sk: 'THREAD' }),
@@ -25,6 +27,13 @@ export const keys = {
     gsi1sk: key(startedAt, callId),
   }),
   threadCallsPartition: (threadId: string) => key('THREAD', threadId, 'CALLS'),
+  /** Encrypted recording metadata, next to the call so a call's data lives (and is deleted) together. */
+  callRecording: (callId: string, recordingId: string): ItemKey => ({ pk: key('CALL', callId), sk: key('RECORDING', recordingId) }),
+  /** Audit trail of recording start/stop (consent): sorted by time; the id keeps same-millisecond actions apart. */
+  callRecordingAction: (callId: string, at: string, actionId: string): ItemKey => ({
+    pk: key('CALL', callId),
+    sk: key('RECORDING_ACTION', at, actionId),
+  }),
 
   /** Existence of a course and its instructor ids (a small set: attendance derives host roles from it). */
   course: (courseId: string): ItemKey => ({ pk: key('COURSE', courseId), sk: 'COURSE' }),

@@ -35,8 +35,8 @@ export interface CallRecord {
 
 const MAX_TRANSACTION_ATTEMPTS = 6;
 
-const notAMember = () => new AppError('not_a_thread_member', 'You are not a member of this thread.');
-const callEnded = () => new AppError('call_ended', 'This call has ended.');
+export const notAMember = () => new AppError('not_a_thread_member', 'You are not a member of this thread.');
+export const callEnded = () => new AppError('call_ended', 'This call has ended.');
 const callInProgress = (callId: string) =>
   new AppError('call_in_progress', 'A call is already active in this thread; join it instead.', { extra: { call_id: callId } });
 
@@ -188,14 +188,14 @@ async function loadCallWithParticipant(callId: string, userId: string) {
   return { call, participant };
 }
 
-async function loadCall(callId: string): Promise<CallRecord | undefined> {
+export async function loadCall(callId: string): Promise<CallRecord | undefined> {
   const result = await send(
     dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.call(callId)), ConsistentRead: true })),
   );
   return result.Item ? fromAttributes<CallRecord>(result.Item) : undefined;
 }
 
-async function threadRoleOf(threadId: string, userId: string): Promise<string | undefined> {
+export async function threadRoleOf(threadId: string, userId: string): Promise<string | undefined> {
   const result = await send(
     dynamo().send(
       new GetItemCommand({
