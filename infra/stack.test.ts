@@ -213,8 +213,13 @@ describe('least privilege from each route access', () => {
       const grants = grantsOf(synthesized, route.id);
       expect(actionsOf(grants)).toEqual(expectedActions(route.access));
       const kms = grants.find((statement) => statement.Sid === 'RecordingsKey');
-      if (route.access.kms) expect(kms!.Resource).toEqual(keyArn);
-      else expect(kms).toBeUndefined();
+      if (route.access.kms) {
+        expect(kms!.Resource).toEqual(keyArn);
+        expect((kms as { Condition?: unknown }).Condition).toEqual({
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['call_id', 'thread_id'] },
+          Null: { 'kms:EncryptionContextKeys': 'false' },
+        });
+      } else expect(kms).toBeUndefined();
     }
   });
 

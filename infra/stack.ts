@@ -116,6 +116,7 @@ export class CallsStack extends Stack {
       JITSI_JAAS: String(context.jitsiJaas),
       JITSI_TOKEN_TTL_SECONDS: String(context.jitsiTokenTtlSeconds),
       SECRETS_CACHE_TTL_SECONDS: String(context.secretsCacheTtlSeconds),
+      CONSENT_TEXT_VERSION: context.consentTextVersion,
       JITSI_SECRET_ARN: this.secrets.secrets.jitsi.secretArn,
       TURN_HOST: context.turnHost,
       TURN_PORT: String(context.turnPort),

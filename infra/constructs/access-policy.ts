@@ -50,7 +50,18 @@ export function accessStatements(access: RouteAccess, resources: AccessResources
     );
   }
   if (access.kms) {
-    statements.push(new PolicyStatement({ sid: 'RecordingsKey', actions: [...KMS_ACTIONS[access.kms]], resources: [resources.recordingsKeyArn] }));
+    statements.push(
+      new PolicyStatement({
+        sid: 'RecordingsKey',
+        actions: [...KMS_ACTIONS[access.kms]],
+        resources: [resources.recordingsKeyArn],
+        // Only with the call-bound encryption context the recording cipher uses (docs/recording.md).
+        conditions: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['call_id', 'thread_id'] },
+          Null: { 'kms:EncryptionContextKeys': 'false' },
+        },
+      }),
+    );
   }
   if (access.events) {
     statements.push(new PolicyStatement({ sid: 'EventsPut', actions: [...EVENTS_PUT_ACTIONS], resources: [resources.eventBusArn] }));

@@ -41,6 +41,8 @@ export const stageContextSchema = z.strictObject({
   turnCredentialTtlSeconds: seconds(600, 7 * 24 * 3600, 12 * 3600),
   /** Optional Jibri host (JIBRI_HOST). */
   jibriHost: z.optional(hostName),
+  /** Version of the recording consent text the apps show (CONSENT_TEXT_VERSION). Default v1. */
+  consentTextVersion: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,32}$/)), 'v1'),
   /** Optional internal health URLs the probes read (JVB_HEALTH_URL, JICOFO_HEALTH_URL). */
   jvbHealthUrl: z.optional(z.httpUrl()),
   jicofoHealthUrl: z.optional(z.httpUrl()),
