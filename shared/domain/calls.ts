@@ -1,10 +1,8 @@
 import {
-  BatchGetItemCommand,
   GetItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
@@ -15,7 +13,8 @@ import { backoff, cancellationReasons, dynamo, fromAttributes, isConditionFailur
 import { keys, PARTICIPANT_PREFIX } from '../db/keys';
 import { publishCallEvent } from '../events/publisher';
 import { joinCredentials, mintTokenFor, tokenResponse } from './join-info';
-import { closeAllOpenSessions, closeOpenSession, openSessionWrite, secondsBetween, sessionViews, type ParticipantRecord } from './sessions';
+import { closeAllOpenSessions, leaveOpenSession, openSessionWrite, secondsBetween, sessionDuration, sessionViews, type ParticipantRecord } from './sessions';
+import { getItem, getTwoItems, queryPartition } from '../db/items';
 import { loadThread, memberRole, type ThreadRecord } from './threads';
 
 export type CallType = 'audio' | 'video';
@@ -161,39 +160,11 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
 }
 
 async function loadCallWithParticipant(callId: string, userId: string) {
-  const table = tableName();
-  const result = await send(
-    dynamo().send(
-      new BatchGetItemCommand({
-        RequestItems: {
-          [table]: {
-            Keys: [toAttributes(keys.call(callId)), toAttributes(keys.callParticipant(callId, userId))],
-            ConsistentRead: true,
-          },
-        },
-      }),
-    ),
-  );
-  // Two small items never come back as unprocessed unless throttled; treat that as a retryable miss.
-  if (result.UnprocessedKeys?.[table]?.Keys?.length) {
-    throw new AppError('dependency_unavailable', 'The database is busy, try again shortly.', { headers: { 'retry-after': '1' } });
-  }
-  let call: CallRecord | undefined;
-  let participant: ParticipantRecord | undefined;
-  for (const item of result.Responses?.[table] ?? []) {
-    const record = fromAttributes<{ sk: string }>(item);
-    if (record.sk === 'CALL') call = record as unknown as CallRecord;
-    else participant = record as unknown as ParticipantRecord;
-  }
+  const [call, participant] = await getTwoItems<CallRecord, ParticipantRecord>(keys.call(callId), keys.callParticipant(callId, userId));
   return { call, participant };
 }
 
-export async function loadCall(callId: string): Promise<CallRecord | undefined> {
-  const result = await send(
-    dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.call(callId)), ConsistentRead: true })),
-  );
-  return result.Item ? fromAttributes<CallRecord>(result.Item) : undefined;
-}
+export const loadCall = (callId: string) => getItem<CallRecord>(keys.call(callId));
 
 export async function threadRoleOf(threadId: string, userId: string): Promise<string | undefined> {
   const result = await send(
@@ -278,55 +249,22 @@ export async function refreshCallToken(caller: Caller, callId: string) {
 }
 
 export async function leaveCall(caller: Caller, callId: string) {
-  for (let attempt = 0; attempt < MAX_TRANSACTION_ATTEMPTS; attempt++) {
-    const { call, participant } = await loadCallWithParticipant(callId, caller.userId);
-    if (!call) throw notFound('Call');
-    const openSince = participant?.open_joined_at;
-    if (!openSince) {
-      // Hanging up just as the call was ended: the end already closed this session.
-      const last = participant?.sessions?.at(-1);
-      if (call.status === 'ended' && last && last.left_at === call.ended_at) return leaveView(callId, caller.userId, last);
-      throw new AppError('not_in_call', 'You are not in this call.');
-    }
-    const leftAt = call.status === 'ended' && call.ended_at ? call.ended_at : new Date().toISOString();
-    if (await closeOpenSession(keys.callParticipant(callId, caller.userId), openSince, leftAt)) {
-      return leaveView(callId, caller.userId, { joined_at: openSince, left_at: leftAt });
-    }
-  }
-  throw new AppError('dependency_unavailable', 'Too many concurrent changes to your session; try again.', { headers: { 'retry-after': '1' } });
+  const session = await leaveOpenSession({
+    key: keys.callParticipant(callId, caller.userId),
+    load: async () => {
+      const { call, participant } = await loadCallWithParticipant(callId, caller.userId);
+      if (!call) throw notFound('Call');
+      return { participant, endedAt: call.status === 'ended' ? call.ended_at : undefined };
+    },
+    notInCall: () => new AppError('not_in_call', 'You are not in this call.'),
+  });
+  return { call_id: callId, user_id: caller.userId, ...sessionDuration(session) };
 }
 
-const leaveView = (callId: string, userId: string, session: { joined_at: string; left_at: string }) => ({
-  call_id: callId,
-  user_id: userId,
-  joined_at: session.joined_at,
-  left_at: session.left_at,
-  duration_seconds: secondsBetween(session.joined_at, session.left_at),
-});
-
 async function loadCallPartition(callId: string): Promise<{ call?: CallRecord; participants: ParticipantRecord[] }> {
-  let call: CallRecord | undefined;
-  const participants: ParticipantRecord[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await send(
-      dynamo().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: toValues({ ':pk': keys.callPartition(callId) }),
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of page.Items ?? []) {
-      const record = fromAttributes<{ sk: string }>(item);
-      if (record.sk === 'CALL') call = record as unknown as CallRecord;
-      else if (record.sk.startsWith(PARTICIPANT_PREFIX)) participants.push(record as unknown as ParticipantRecord);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const items = await queryPartition<{ sk: string }>(keys.callPartition(callId));
+  const call = items.find((item) => item.sk === 'CALL') as CallRecord | undefined;
+  const participants = items.filter((item) => item.sk.startsWith(PARTICIPANT_PREFIX)) as unknown as ParticipantRecord[];
   return { ...(call ? { call } : {}), participants };
 }
 

@@ -1,7 +1,8 @@
-import { BatchGetItemCommand, GetItemCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
-import { dynamo, fromAttributes, isConditionFailure, send, tableName, toAttributes, toValues } from '../db/client';
+import { dynamo, isConditionFailure, send, tableName, toAttributes, toValues } from '../db/client';
+import { getItem, getTwoItems } from '../db/items';
 import { keys } from '../db/keys';
 
 // A course is known once an admin assigns its first instructor (the learning platform owns the
@@ -48,35 +49,11 @@ export function outsiderError(caller: Caller): AppError {
 
 export const managersOnly = () => forbidden("Only an admin or this course's instructors can do this.");
 
-export async function loadCourseMember(courseId: string, userId: string): Promise<CourseMemberRecord | undefined> {
-  const result = await send(
-    dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.courseMember(courseId, userId)), ConsistentRead: true })),
-  );
-  return result.Item ? fromAttributes<CourseMemberRecord>(result.Item) : undefined;
-}
+export const loadCourseMember = (courseId: string, userId: string) => getItem<CourseMemberRecord>(keys.courseMember(courseId, userId));
 
 /** The course and the caller's membership in one round trip. */
 export async function loadCourseAccess(courseId: string, userId: string) {
-  const table = tableName();
-  const result = await send(
-    dynamo().send(
-      new BatchGetItemCommand({
-        RequestItems: {
-          [table]: { Keys: [toAttributes(keys.course(courseId)), toAttributes(keys.courseMember(courseId, userId))], ConsistentRead: true },
-        },
-      }),
-    ),
-  );
-  if (result.UnprocessedKeys?.[table]?.Keys?.length) {
-    throw new AppError('dependency_unavailable', 'The database is busy, try again shortly.', { headers: { 'retry-after': '1' } });
-  }
-  let course: CourseRecord | undefined;
-  let member: CourseMemberRecord | undefined;
-  for (const item of result.Responses?.[table] ?? []) {
-    const record = fromAttributes<{ sk: string }>(item);
-    if (record.sk === 'COURSE') course = record as unknown as CourseRecord;
-    else member = record as unknown as CourseMemberRecord;
-  }
+  const [course, member] = await getTwoItems<CourseRecord, CourseMemberRecord>(keys.course(courseId), keys.courseMember(courseId, userId));
   return { course, member };
 }
 

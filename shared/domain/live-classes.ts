@@ -1,9 +1,6 @@
 import {
-  BatchGetItemCommand,
-  GetItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
-  type AttributeValue,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +23,8 @@ import {
   type CourseRole,
 } from './courses';
 import { joinCredentials, mintTokenFor, tokenResponse } from './join-info';
-import { closeAllOpenSessions, closeOpenSession, openSessionWrite, secondsBetween, sessionViews, type ClosedSession, type ParticipantRecord } from './sessions';
+import { closeAllOpenSessions, leaveOpenSession, openSessionWrite, secondsBetween, sessionDuration, sessionViews, type ParticipantRecord } from './sessions';
+import { databaseBusy, getItem, getTwoItems, queryPartition } from '../db/items';
 
 // Layout and the capacity arithmetic behind it: docs/data-model-live-classes.md.
 
@@ -125,8 +123,6 @@ const randomIds: IdSource = { liveClassId: newLiveClassId, roomSuffix: newRoomSu
 const notStarted = () => new AppError('live_class_not_started', 'This live class has not started yet.');
 const classEnded = () => new AppError('live_class_ended', 'This live class has ended.');
 const notLive = (status: LiveClassStatus) => (status === 'ended' ? classEnded() : notStarted());
-const busy = () =>
-  new AppError('dependency_unavailable', 'Too many concurrent changes; try again.', { headers: { 'retry-after': '1' } });
 
 async function roleIn(caller: Caller, courseId: string): Promise<CourseRole | undefined> {
   if (caller.isAdmin) return 'admin';
@@ -138,58 +134,19 @@ export const liveClassJitsiRole = (host: boolean): JitsiRole =>
   host ? { kind: 'host', features: { ...NO_FEATURES, recording: true } } : { kind: 'lobby-member', features: NO_FEATURES };
 
 
-async function loadLiveClass(liveClassId: string): Promise<LiveClassRecord | undefined> {
-  const result = await send(
-    dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.liveClass(liveClassId)), ConsistentRead: true })),
-  );
-  return result.Item ? fromAttributes<LiveClassRecord>(result.Item) : undefined;
-}
+const loadLiveClass = (liveClassId: string) => getItem<LiveClassRecord>(keys.liveClass(liveClassId));
 
-/** Two items in one BatchGetItem, told apart by their keys. */
-async function batchGetTwo(first: ItemKey, second: ItemKey): Promise<[Item | undefined, Item | undefined]> {
-  const table = tableName();
-  const result = await send(
-    dynamo().send(
-      new BatchGetItemCommand({ RequestItems: { [table]: { Keys: [toAttributes(first), toAttributes(second)], ConsistentRead: true } } }),
-    ),
-  );
-  // Two small items are only left unprocessed when throttled: answer 503 rather than guess.
-  if (result.UnprocessedKeys?.[table]?.Keys?.length) throw busy();
-  let a: Item | undefined;
-  let b: Item | undefined;
-  for (const attributes of result.Responses?.[table] ?? []) {
-    const item = fromAttributes(attributes);
-    if (item.pk === first.pk && item.sk === first.sk) a = item;
-    else b = item;
-  }
-  return [a, b];
-}
 
 async function loadShard(liveClassId: string, userId: string, shard: number) {
-  const [gate, participant] = await batchGetTwo(keys.liveClassGate(liveClassId, shard), keys.liveClassParticipant(liveClassId, shard, userId));
-  return { gate: gate as GateRecord | undefined, participant: participant as LiveParticipantRecord | undefined };
+  const [gate, participant] = await getTwoItems<GateRecord, LiveParticipantRecord>(
+    keys.liveClassGate(liveClassId, shard),
+    keys.liveClassParticipant(liveClassId, shard, userId),
+  );
+  return { gate, participant };
 }
 
-async function loadShardParticipants(liveClassId: string, shard: number): Promise<LiveParticipantRecord[]> {
-  const participants: LiveParticipantRecord[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await send(
-      dynamo().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :participant)',
-          ExpressionAttributeValues: toValues({ ':pk': keys.liveClassShardPartition(liveClassId, shard), ':participant': PARTICIPANT_PREFIX }),
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of page.Items ?? []) participants.push(fromAttributes<LiveParticipantRecord>(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return participants;
-}
+const loadShardParticipants = (liveClassId: string, shard: number) =>
+  queryPartition<LiveParticipantRecord>(keys.liveClassShardPartition(liveClassId, shard), PARTICIPANT_PREFIX);
 
 const shards = () => Array.from({ length: LIVE_CLASS_SHARDS }, (_, shard) => shard);
 
@@ -405,8 +362,10 @@ const statusCheck = (key: ItemKey, status: LiveClassStatus): TransactWriteItem =
 export async function startLiveClass(caller: Caller, liveClassId: string) {
   const shard = participantShard(caller.userId);
   for (let attempt = 0; attempt < MAX_TRANSACTION_ATTEMPTS; attempt++) {
-    const [classItem, participantItem] = await batchGetTwo(keys.liveClass(liveClassId), keys.liveClassParticipant(liveClassId, shard, caller.userId));
-    const liveClass = classItem as LiveClassRecord | undefined;
+    const [liveClass, participantItem] = await getTwoItems<LiveClassRecord, LiveParticipantRecord>(
+      keys.liveClass(liveClassId),
+      keys.liveClassParticipant(liveClassId, shard, caller.userId),
+    );
     if (!liveClass) throw notFound('Live class');
     if (liveClass.status === 'ended') {
       if (!isHostRole(await roleIn(caller, liveClass.course_id))) throw managersOnly();
@@ -466,7 +425,7 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
       await backoff(attempt);
     }
   }
-  throw busy();
+  throw databaseBusy();
 }
 
 /**
@@ -522,17 +481,12 @@ export async function joinLiveClass(caller: Caller, liveClassId: string) {
     // The participant item changed under us (another device joined or left) or a conflict: read again.
     await backoff(attempt);
   }
-  throw busy();
+  throw databaseBusy();
 }
 
 /** A fresh Jitsi token under the join's rules; the role is re-read, so an unenrolled student gets 403. */
 export async function refreshLiveClassToken(caller: Caller, liveClassId: string) {
-  const result = await send(
-    dynamo().send(
-      new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.liveClassGate(liveClassId, participantShard(caller.userId))), ConsistentRead: true }),
-    ),
-  );
-  const gate = result.Item ? fromAttributes<GateRecord>(result.Item) : undefined;
+  const gate = await getItem<GateRecord>(keys.liveClassGate(liveClassId, participantShard(caller.userId)));
   if (!gate) throw notFound('Live class');
   const role = await roleIn(caller, gate.course_id);
   if (!role) throw outsiderError(caller);
@@ -540,31 +494,18 @@ export async function refreshLiveClassToken(caller: Caller, liveClassId: string)
   return tokenResponse(await mintTokenFor(caller, gate.room_name, liveClassJitsiRole(isHostRole(role))));
 }
 
-const leaveView = (liveClassId: string, userId: string, session: ClosedSession) => ({
-  live_class_id: liveClassId,
-  user_id: userId,
-  joined_at: session.joined_at,
-  left_at: session.left_at,
-  duration_seconds: secondsBetween(session.joined_at, session.left_at),
-});
-
 export async function leaveLiveClass(caller: Caller, liveClassId: string) {
   const shard = participantShard(caller.userId);
-  const key = keys.liveClassParticipant(liveClassId, shard, caller.userId);
-  for (let attempt = 0; attempt < MAX_TRANSACTION_ATTEMPTS; attempt++) {
-    const { gate, participant } = await loadShard(liveClassId, caller.userId, shard);
-    if (!gate) throw notFound('Live class');
-    const openSince = participant?.open_joined_at;
-    if (!openSince) {
-      // Hanging up just as the class was ended: the end already closed this session.
-      const last = participant?.sessions?.at(-1);
-      if (gate.status === 'ended' && last && last.left_at === gate.ended_at) return leaveView(liveClassId, caller.userId, last);
-      throw new AppError('not_in_call', 'You are not in this live class.');
-    }
-    const leftAt = gate.status === 'ended' && gate.ended_at ? gate.ended_at : new Date().toISOString();
-    if (await closeOpenSession(key, openSince, leftAt)) return leaveView(liveClassId, caller.userId, { joined_at: openSince, left_at: leftAt });
-  }
-  throw busy();
+  const session = await leaveOpenSession({
+    key: keys.liveClassParticipant(liveClassId, shard, caller.userId),
+    load: async () => {
+      const { gate, participant } = await loadShard(liveClassId, caller.userId, shard);
+      if (!gate) throw notFound('Live class');
+      return { participant, endedAt: gate.status === 'ended' ? gate.ended_at : undefined };
+    },
+    notInCall: () => new AppError('not_in_call', 'You are not in this live class.'),
+  });
+  return { live_class_id: liveClassId, user_id: caller.userId, ...sessionDuration(session) };
 }
 
 
@@ -616,7 +557,7 @@ async function markEnded(liveClass: LiveClassRecord, endedBy: string, endedAt: s
       await backoff(attempt);
     }
   }
-  throw busy();
+  throw databaseBusy();
 }
 
 /**
@@ -645,10 +586,7 @@ export async function endLiveClass(caller: Caller, liveClassId: string) {
   return { status: 'ended' as const, started_at: startedAt, ended_at: endedAt, duration_seconds: secondsBetween(startedAt, endedAt) };
 }
 
-async function loadCourse(courseId: string): Promise<CourseRecord | undefined> {
-  const result = await send(dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.course(courseId)) })));
-  return result.Item ? fromAttributes<CourseRecord>(result.Item) : undefined;
-}
+const loadCourse = (courseId: string) => getItem<CourseRecord>(keys.course(courseId));
 
 /**
  * Everyone who joined, with every session. The role is host for admins (recorded at join) and the

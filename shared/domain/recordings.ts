@@ -1,8 +1,9 @@
-import { QueryCommand, TransactWriteItemsCommand, type AttributeValue, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { TransactWriteItemsCommand, type AttributeValue, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { CiphertextRejectedError, getRecordingCipher, type EncryptionContext } from '../crypto/recording-cipher';
-import { backoff, cancellationReasons, dynamo, fromAttributes, send, tableName, toAttributes, toValues } from '../db/client';
+import { backoff, cancellationReasons, dynamo, send, tableName, toAttributes, toValues } from '../db/client';
+import { queryPartition } from '../db/items';
 import { keys, RECORDING_PREFIX } from '../db/keys';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
@@ -262,26 +263,7 @@ export async function createRecording(caller: Caller, callId: string, input: Rec
   return recordingView(item, { recording_id: recordingId, storage_uri: input.storage_uri, transcript_uri: input.transcript_uri ?? null });
 }
 
-async function loadRecordingItems(callId: string): Promise<RecordingItem[]> {
-  const items: RecordingItem[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await send(
-      dynamo().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: toValues({ ':pk': keys.callPartition(callId), ':prefix': RECORDING_PREFIX }),
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const raw of page.Items ?? []) items.push(fromAttributes<RecordingItem>(raw));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
+const loadRecordingItems = (callId: string) => queryPartition<RecordingItem>(keys.callPartition(callId), RECORDING_PREFIX);
 
 /**
  * The call's recordings, decrypted under the call item's context. An item that does not decrypt

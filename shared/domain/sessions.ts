@@ -1,4 +1,5 @@
 import { UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { AppError } from '../errors';
 import { dynamo, isConditionFailure, send, tableName, toAttributes, toValues, type Item } from '../db/client';
 import type { ItemKey } from '../db/keys';
 
@@ -112,3 +113,38 @@ export async function closeAllOpenSessions(entries: { key: ItemKey; participant:
     );
   }
 }
+
+export interface LeaveTarget {
+  key: ItemKey;
+  /** The participant item and whether (and when) the call or class ended, read afresh each attempt. */
+  load: () => Promise<{ participant: ParticipantRecord | undefined; endedAt: string | undefined }>;
+  notInCall: () => Error;
+}
+
+const MAX_LEAVE_ATTEMPTS = 6;
+
+/**
+ * Closes the caller's open session, retrying when a concurrent join or leave changed it first.
+ * A leave that arrives just after the end finds its session already closed at the end: that
+ * session is the answer, not an error.
+ */
+export async function leaveOpenSession({ key, load, notInCall }: LeaveTarget): Promise<ClosedSession> {
+  for (let attempt = 0; attempt < MAX_LEAVE_ATTEMPTS; attempt++) {
+    const { participant, endedAt } = await load();
+    const openSince = participant?.open_joined_at;
+    if (!openSince) {
+      const last = participant?.sessions?.at(-1);
+      if (endedAt && last && last.left_at === endedAt) return last;
+      throw notInCall();
+    }
+    const leftAt = endedAt ?? new Date().toISOString();
+    if (await closeOpenSession(key, openSince, leftAt)) return { joined_at: openSince, left_at: leftAt };
+  }
+  throw new AppError('dependency_unavailable', 'Too many concurrent changes to your session; try again.', { headers: { 'retry-after': '1' } });
+}
+
+export const sessionDuration = (session: ClosedSession) => ({
+  joined_at: session.joined_at,
+  left_at: session.left_at,
+  duration_seconds: secondsBetween(session.joined_at, session.left_at),
+});

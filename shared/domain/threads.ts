@@ -1,8 +1,9 @@
-import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { AppError, forbidden, notFound, validationError } from '../errors';
 import type { Caller } from '../http/auth';
-import { dynamo, fromAttributes, isConditionFailure, send, tableName, toAttributes, toValues } from '../db/client';
+import { dynamo, isConditionFailure, send, tableName, toAttributes, toValues } from '../db/client';
+import { getItem } from '../db/items';
 import { keys } from '../db/keys';
 
 // Members live in a map on the thread item: a thread is created in one atomic write, read in one
@@ -67,12 +68,7 @@ export async function createThread(caller: Caller, input: { title?: string | und
   return toThreadView(thread);
 }
 
-export async function loadThread(threadId: string): Promise<ThreadRecord | undefined> {
-  const result = await send(
-    dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.thread(threadId)), ConsistentRead: true })),
-  );
-  return result.Item ? fromAttributes<ThreadRecord>(result.Item) : undefined;
-}
+export const loadThread = (threadId: string) => getItem<ThreadRecord>(keys.thread(threadId));
 
 export const memberRole = (thread: ThreadRecord, userId: string): ThreadRole | undefined => thread.members[userId]?.role;
 

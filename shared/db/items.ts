@@ -1,0 +1,56 @@
+import { BatchGetItemCommand, GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { AppError } from '../errors';
+import { dynamo, fromAttributes, send, tableName, toAttributes, toValues, type Item } from './client';
+import type { ItemKey } from './keys';
+
+// The reads every entity repeats: one item, two items in one round trip, a whole partition.
+
+export const databaseBusy = () =>
+  new AppError('dependency_unavailable', 'The database is busy, try again shortly.', { headers: { 'retry-after': '1' } });
+
+export async function getItem<T>(key: ItemKey): Promise<T | undefined> {
+  const result = await send(dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(key), ConsistentRead: true })));
+  return result.Item ? fromAttributes<T>(result.Item) : undefined;
+}
+
+/** Two items in one BatchGetItem (one round trip), told apart by their keys. */
+export async function getTwoItems<A, B>(first: ItemKey, second: ItemKey): Promise<[A | undefined, B | undefined]> {
+  const table = tableName();
+  const result = await send(
+    dynamo().send(
+      new BatchGetItemCommand({ RequestItems: { [table]: { Keys: [toAttributes(first), toAttributes(second)], ConsistentRead: true } } }),
+    ),
+  );
+  // Two small items are only left unprocessed when throttled: answer 503 rather than guess.
+  if (result.UnprocessedKeys?.[table]?.Keys?.length) throw databaseBusy();
+  let a: A | undefined;
+  let b: B | undefined;
+  for (const attributes of result.Responses?.[table] ?? []) {
+    const item = fromAttributes<Item>(attributes);
+    if (item.pk === first.pk && item.sk === first.sk) a = item as A;
+    else b = item as B;
+  }
+  return [a, b];
+}
+
+/** Every item of a partition (optionally only sort keys with a prefix), all pages. */
+export async function queryPartition<T>(pk: string, sortKeyPrefix?: string): Promise<T[]> {
+  const items: T[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await send(
+      dynamo().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: sortKeyPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: toValues({ ':pk': pk, ...(sortKeyPrefix === undefined ? {} : { ':prefix': sortKeyPrefix }) }),
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    for (const item of page.Items ?? []) items.push(fromAttributes<T>(item));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
