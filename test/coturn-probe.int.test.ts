@@ -17,7 +17,6 @@ import { LOOPBACK, silentUdpServer, startCoturn, type RunningCoturn } from './su
 
 const SECRET = 'probe-test-secret-7f3a9c2e41';
 const WRONG_SECRET = 'some-other-secret-0b8d6e1f55';
-const FIXED_NOW = Date.UTC(2026, 10, 21, 9, 0, 0);
 
 const check = (result: ProbeResult, name: string) => {
   const found = result.checks.find((c) => c.name === name);
@@ -135,9 +134,9 @@ describe('runCoturnProbe when coturn is not there', () => {
       });
       const elapsed = performance.now() - started;
       expect(result.status).toBe('down');
-      expect(elapsed).toBeLessThan(budgetMs + 300);
+      expect(elapsed).toBeLessThan(budgetMs + 500);
       expect(check(result, 'stun_binding').detail).toMatch(/did not answer before the probe's time budget ran out/);
-      // Retransmissions (RFC 8489): sent at 0, 500 and 1000 ms, from two checks.
+      // RFC 8489 retransmission: each of the two checks sent at 0 and 500 ms before the budget ended.
       expect(blackHole.received()).toBeGreaterThanOrEqual(4);
     } finally {
       await blackHole.close();

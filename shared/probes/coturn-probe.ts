@@ -2,7 +2,7 @@ import type { TurnAuth } from '../secrets/provider';
 import { turnRestCredentials } from '../turn/credentials';
 import { StunError, stunBinding, turnAllocate, type StunServer } from '../turn/stun';
 import { Budget, buildResult, runCheck, timeoutDetail, type CheckContext } from './run-check';
-import type { GradedCheck, ProbeResult } from './types';
+import { DEFAULT_PROBE_BUDGET_MS, type GradedCheck, type ProbeResult } from './types';
 
 export interface CoturnProbeInput {
   host: string;
@@ -23,7 +23,6 @@ export interface CoturnProbeInput {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_PROBE_BUDGET_MS = 5000;
 const DEFAULT_CHECK_TIMEOUT_MS = 3000;
 /** Long enough for the probe, short enough that a leaked probe credential is worthless soon. */
 const PROBE_CREDENTIAL_TTL_SECONDS = 300;

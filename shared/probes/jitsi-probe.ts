@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { Budget, buildResult, isAbort, runCheck, timeoutDetail, type CheckContext, type CheckOutcome } from './run-check';
-import type { CheckSeverity, GradedCheck, ProbeResult } from './types';
+import { DEFAULT_PROBE_BUDGET_MS, type CheckSeverity, type GradedCheck, type ProbeResult } from './types';
 
 export interface JitsiProbeInput {
   /** JITSI_PUBLIC_URL: the front users open. */
@@ -29,7 +29,6 @@ export interface JitsiProbeInput {
   signal?: AbortSignal;
 }
 
-const DEFAULT_BUDGET_MS = 5000;
 const DEFAULT_CHECK_TIMEOUT_MS = 2000;
 const MAX_BODY_BYTES = 512 * 1024;
 const USER_AGENT = 'jitsi-calls-health-probe';
@@ -43,7 +42,7 @@ interface FrontFindings {
 export async function runJitsiProbe(input: JitsiProbeInput): Promise<ProbeResult> {
   const now = input.now ?? Date.now;
   const checkedAt = new Date(now());
-  const budget = new Budget(input.budgetMs ?? DEFAULT_BUDGET_MS, input.signal);
+  const budget = new Budget(input.budgetMs ?? DEFAULT_PROBE_BUDGET_MS, input.signal);
   const checkTimeoutMs = input.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const doFetch = input.fetch ?? fetch;
   // A trailing slash keeps a sub-path deployment's path when resolving `config.js`, `http-bind`.
@@ -104,7 +103,6 @@ export async function runJitsiProbe(input: JitsiProbeInput): Promise<ProbeResult
   return buildResult('jitsi', checkedAt, budget, graded);
 }
 
-// ---- public front ----
 
 const PAGE_MARKERS = [/<script[^>]+src=["'][^"']*config\.js/i, /app\.bundle(?:\.min)?\.js/i, /lib-jitsi-meet/i];
 const CONFIG_MARKER = /\bconfig\s*=\s*\{|\bvar\s+config\b/;
@@ -138,7 +136,6 @@ async function checkFront(doFetch: typeof fetch, base: URL, context: CheckContex
   return { ok: true, detail: `JITSI_PUBLIC_URL answers 200: ${what}`, ...(xmppDomain && { xmppDomain }) };
 }
 
-// ---- XMPP (BOSH, or WebSocket when BOSH is not served) ----
 
 async function checkXmpp(doFetch: typeof fetch, base: URL, xmppDomain: string | undefined, context: CheckContext): Promise<CheckOutcome> {
   const boshUrl = new URL('http-bind', base);
@@ -220,7 +217,6 @@ function websocketHandshake(url: URL, signal: AbortSignal): Promise<{ status: nu
   });
 }
 
-// ---- internal /about/health ----
 
 function healthCheck(
   name: string,
@@ -246,7 +242,6 @@ function healthCheck(
   );
 }
 
-// ---- HTTP helpers ----
 
 interface TextAnswer {
   status: number;

@@ -55,7 +55,7 @@ describe('runCheck', () => {
     const budget = new Budget(5000);
     const started = performance.now();
     const check = await runCheck('x', 'minor', budget, 100, () => new Promise(() => undefined), (_e, context) => `timeout ${context.timeoutMs} ${context.budgetRanOut}`);
-    expect(performance.now() - started).toBeLessThan(400);
+    expect(performance.now() - started).toBeLessThan(1000);
     expect(check.detail).toBe('timeout 100 false');
   });
 

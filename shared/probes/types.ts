@@ -1,6 +1,9 @@
 // Shapes of the health contract (../shared/API.md, "Health"): stored by the scheduled probes,
 // answered by GET /api/calls/health/{jitsi,coturn}.
 
+/** The total time budget per probe run: the scheduled function's timeout sits above it. */
+export const DEFAULT_PROBE_BUDGET_MS = 5000;
+
 export type ProbeComponent = 'jitsi' | 'coturn';
 export type ProbeStatus = 'ok' | 'degraded' | 'down';
 

@@ -85,7 +85,6 @@ export class StunError extends Error {
   }
 }
 
-// ---- Encoding and decoding ----
 
 export function newTransactionId(): Buffer {
   return randomBytes(12);
@@ -290,7 +289,6 @@ const uint32 = (type: number, value: number): StunAttribute => {
   return { type, value: buf };
 };
 
-// ---- Transports ----
 
 export interface StunServer {
   host: string;
@@ -536,7 +534,6 @@ async function withChannel<T>(server: StunServer, options: CallOptions, body: (c
   }
 }
 
-// ---- STUN Binding ----
 
 export interface BindingResult {
   /** Our address as the server saw it: keep it out of anything a client can read. */
@@ -567,7 +564,6 @@ export function stunBinding(server: StunServer, options: CallOptions): Promise<B
   });
 }
 
-// ---- TURN Allocate and release ----
 
 export interface TurnCredentialsInput {
   username: string;
