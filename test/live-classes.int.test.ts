@@ -7,6 +7,7 @@ import { keys } from '../shared/db/keys';
 import { createLiveClass } from '../shared/domain/live-classes';
 import type { Caller } from '../shared/http/auth';
 import { call, setupApi, type ApiResponse, type TestUser } from './support/api';
+import { recordRoundTrips } from './support/round-trips';
 
 const admin: TestUser = { sub: 'lc-admin', name: 'Ada Admin', roles: ['admin'] };
 const instructor: TestUser = { sub: 'lc-teacher', name: 'Tina Teacher', email: 'tina@example.com', roles: ['instructor'] };
@@ -339,15 +340,9 @@ describe('joining and tokens', () => {
   it('joins in two sequential DynamoDB round trips: a BatchGetItem, then the transaction beside the role read', async () => {
     const courseId = await newCourse();
     const { live_class_id } = await liveClass(courseId);
-    const client = dynamo();
-    const original = client.send.bind(client);
-    const calls: { command: string; settledBefore: number }[] = [];
-    let settled = 0;
-    vi.spyOn(client, 'send').mockImplementation(((command: { constructor: { name: string } }) => {
-      calls.push({ command: command.constructor.name, settledBefore: settled });
-      return (original as (command: unknown) => Promise<unknown>)(command).finally(() => settled++);
-    }) as typeof client.send);
+    const { calls, restore } = recordRoundTrips();
     expect((await call('live-classes.join', { as: student, params: { live_class_id } })).status).toBe(200);
+    restore();
     expect(calls.map((entry) => entry.command)).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand', 'GetItemCommand']);
     expect(calls.map((entry) => entry.settledBefore)).toEqual([0, 1, 1]);
   });

@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, setupApi, type TestUser } from './support/api';
+import { recordRoundTrips } from './support/round-trips';
 
 const alice: TestUser = { sub: 'alice', name: 'Alice', email: 'alice@example.com', roles: ['student'] };
 const bob: TestUser = { sub: 'bob', name: 'Bob' };
@@ -290,6 +291,22 @@ describe('thread calls', () => {
     expect((await call('threads.list-calls', { as: bob, params: { thread_id: threadId }, query: 'cursor=bm9wZQ' })).status).toBe(400);
     expect((await call('threads.list-calls', { as: bob, params: { thread_id: threadId }, query: 'limit=0' })).status).toBe(400);
     expect((await call('threads.list-calls', { as: mallory, params: { thread_id: threadId } })).status).toBe(403);
+  });
+
+  it('starts and joins in at most two sequential DynamoDB round trips each', async () => {
+    const threadId = await newThread();
+    const startTrips = recordRoundTrips();
+    const started = await call('calls.start', { as: alice, body: { thread_id: threadId, call_type: 'video' } });
+    startTrips.restore();
+    expect(started.status).toBe(201);
+    expect(startTrips.calls.map((entry) => entry.command)).toEqual(['GetItemCommand', 'TransactWriteItemsCommand']);
+    expect(startTrips.sequentialRoundTrips()).toBe(2);
+
+    const joinTrips = recordRoundTrips();
+    expect((await call('calls.join', { as: bob, params: { call_id: started.body.call_id } })).status).toBe(200);
+    joinTrips.restore();
+    expect(joinTrips.calls.map((entry) => entry.command)).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand', 'GetItemCommand']);
+    expect(joinTrips.sequentialRoundTrips()).toBe(2);
   });
 
   it('answers 404 for an unknown call on every call route', async () => {
