@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, setupApi, type TestUser } from './support/api';
+import { call, issuerKeyFile, setupApi, type TestUser } from './support/api';
 import { recordRoundTrips } from './support/round-trips';
 
 const alice: TestUser = { sub: 'alice', name: 'Alice', email: 'alice@example.com', roles: ['student'] };
@@ -102,6 +102,28 @@ describe('request validation and auth', () => {
     const unsigned = await call('threads.create', { as: `Bearer ${header}.${payload}.`, body: { member_ids: ['bob'] } });
     expect(unsigned).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
     expect((await call('threads.create', { as: 'Bearer a.b.c', body: { member_ids: ['bob'] } })).status).toBe(401);
+  });
+
+  it('answers 401 to a token with the wrong issuer, the wrong audience, or past its expiry', async () => {
+    const jwk = JSON.parse(readFileSync(issuerKeyFile(), 'utf8')) as JWK;
+    const key = await importJWK(jwk, 'ES256');
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims: { iss: string; aud: string; exp: number }) =>
+      new SignJWT({ roles: [] })
+        .setProtectedHeader({ alg: 'ES256', kid: jwk.kid as string, typ: 'JWT' })
+        .setSubject('alice')
+        .setIssuer(claims.iss)
+        .setAudience(claims.aud)
+        .setIssuedAt(now - 120)
+        .setExpirationTime(claims.exp)
+        .sign(key);
+    const good = { iss: process.env.AUTH_ISSUER as string, aud: process.env.AUTH_AUDIENCE as string, exp: now + 600 };
+    const body = { member_ids: ['bob'] };
+    expect((await call('threads.create', { as: `Bearer ${await sign(good)}`, body })).status).toBe(201);
+    for (const claims of [{ ...good, iss: 'https://someone-else.example' }, { ...good, aud: 'another-api' }, { ...good, exp: now - 1 }]) {
+      const response = await call('threads.create', { as: `Bearer ${await sign(claims)}`, body });
+      expect(response).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    }
   });
 
   it('sets security headers and never leaks internals in error bodies', async () => {

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { join } from 'node:path';
 import { ensureTable, localDynamoClient } from '../../infra/local/dynamodb-local';
 import { apiGatewayEvent, compilePath } from '../../infra/local/api-event';
 import { localIssuer, type LocalIssuer } from '../../infra/local/local-issuer';
@@ -24,9 +25,12 @@ export interface TestUser {
 
 let issuer: LocalIssuer | undefined;
 
+/** The test issuer's private JWK, so a test can sign tokens with wrong claims under the right key. */
+export const issuerKeyFile = () => join(process.env.DATA_DIR as string, 'test-issuer-key.json');
+
 /** Points auth at a fresh local issuer and creates this file's table. Call once in beforeAll. */
 export async function setupApi(): Promise<LocalIssuer> {
-  issuer = await localIssuer('https://issuer.test.example');
+  issuer = await localIssuer('https://issuer.test.example', { keyFile: issuerKeyFile() });
   Object.assign(process.env, {
     AUTH_MODE: 'jwks',
     AUTH_ISSUER: issuer.issuer,
