@@ -69,6 +69,10 @@ export const routes = [
 
   { id: 'calls.config', method: 'GET', path: '/api/calls/config', entry: 'functions/calls/config.ts', auth: 'public', access: {}, summary: 'Whether calls are enabled, and the Jitsi server' },
   { id: 'docs.openapi', method: 'GET', path: '/api/openapi.json', entry: 'functions/docs/openapi.ts', auth: 'public', access: {}, summary: 'This API as OpenAPI 3.1' },
+
+  // The scheduled probes (infra/schedules.ts) write the results these routes read.
+  { id: 'health.jitsi', method: 'GET', path: '/api/calls/health/jitsi', entry: 'functions/health/jitsi.ts', auth: 'public', access: { table: 'read' }, summary: 'The last result of the Jitsi probe: 200 ok or degraded, 503 down or unknown' },
+  { id: 'health.coturn', method: 'GET', path: '/api/calls/health/coturn', entry: 'functions/health/coturn.ts', auth: 'public', access: { table: 'read' }, summary: 'The last result of the coturn probe: 200 ok or degraded, 503 down or unknown' },
 ] as const satisfies readonly RouteDefinition[];
 
 export type OperationId = (typeof routes)[number]['id'];

@@ -12,6 +12,26 @@ export interface ScheduleDefinition {
   readonly rateMinutes?: number;
   readonly access: RouteAccess;
   readonly summary: string;
+  /** Function timeout; omitted, the construct's default. Probes sit above their 5 s budget. */
+  readonly timeoutSeconds?: number;
 }
 
-export const schedules: readonly ScheduleDefinition[] = [];
+// 5 s of probe, a Secrets Manager read and a DynamoDB write (each with its SDK retries) and a cold start.
+const PROBE_TIMEOUT_SECONDS = 15;
+
+export const schedules: readonly ScheduleDefinition[] = [
+  {
+    id: 'probes.jitsi',
+    entry: 'functions/probes/jitsi.ts',
+    access: { table: 'readwrite', secrets: ['jitsi'] },
+    timeoutSeconds: PROBE_TIMEOUT_SECONDS,
+    summary: 'Probe the Jitsi front, XMPP, videobridge and Jicofo health, and a JWT canary; store the result',
+  },
+  {
+    id: 'probes.coturn',
+    entry: 'functions/probes/coturn.ts',
+    access: { table: 'readwrite', secrets: ['turn'] },
+    timeoutSeconds: PROBE_TIMEOUT_SECONDS,
+    summary: 'Probe coturn: STUN Binding, authenticated TURN Allocate, TLS when TURNS_PORT is set; store the result',
+  },
+];

@@ -4,11 +4,14 @@ import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  COMPONENT_DIMENSION,
   DEFAULT_DIMENSION_NAMES,
   METRICS_NAMESPACE,
   MetricName,
+  PROBE_HEALTHY_DIMENSION_NAMES,
   SERVICE_NAME,
 } from '../shared/observability/metric-names';
+import { DEFAULT_PROBE_BUDGET_MS, type ProbeComponent } from '../shared/probes/types';
 import { REPO_ROOT } from './build';
 import {
   EVENTS_PUT_ACTIONS,
@@ -17,7 +20,7 @@ import {
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
 } from './constructs/access-policy';
-import { emfAlarms } from './constructs/alarm-definitions';
+import { emfAlarms, probeAlarms } from './constructs/alarm-definitions';
 import { resolveStageSettings, STAGES, type Stage } from './constructs/stage-config';
 import { routes, type RouteAccess, type RouteDefinition } from './routes';
 import { schedules, type ScheduleDefinition } from './schedules';
@@ -287,6 +290,28 @@ describe('scheduled jobs', () => {
   });
 });
 
+describe('the probes', () => {
+  it('schedules both probes, each with a timeout above the probe budget', () => {
+    const { stack, template } = stacks.dev;
+    expect(schedules.map((job) => job.id).sort()).toEqual(['probes.coturn', 'probes.jitsi']);
+    for (const job of schedules) {
+      const fnId = logicalId(stack, stack.functions.get(job.id)!);
+      const timeout = template.toJSON().Resources[fnId].Properties.Timeout as number;
+      expect(timeout * 1000, job.id).toBeGreaterThanOrEqual(DEFAULT_PROBE_BUDGET_MS * 2);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+      });
+    }
+  });
+
+  it('serves the health routes without authorization and with table reads only', () => {
+    for (const id of ['health.jitsi', 'health.coturn']) {
+      expect(actionsOf(grantsOf(stacks.dev, id))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    }
+  });
+});
+
 describe('stateful resources per stage', () => {
   it.each(STAGES)('%s: the table is on-demand with PITR and TTL, protected in prod only', (stage) => {
     const protectedStage = stage === 'prod';
@@ -342,7 +367,7 @@ describe('alarms watch the metrics the code emits', () => {
 
   it.each(STAGES)('%s: each EMF alarm uses the emitted namespace, metric name and exact dimension set', (stage) => {
     const alarms = Object.values(stacks[stage].template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE } }));
-    expect(alarms).toHaveLength(emfAlarms.length);
+    expect(alarms).toHaveLength(emfAlarms.length + probeAlarms.length);
     for (const definition of emfAlarms) {
       expect(definition.namespace).toBe(METRICS_NAMESPACE);
       expect(Object.values(MetricName)).toContain(definition.metricName);
@@ -353,6 +378,44 @@ describe('alarms watch the metrics the code emits', () => {
       expect(dimensions.map((dimension) => dimension.Name).sort()).toEqual([...DEFAULT_DIMENSION_NAMES].sort());
       expect(Object.fromEntries(dimensions.map((dimension) => [dimension.Name, dimension.Value]))).toEqual({ service: SERVICE_NAME, stage });
       expect(alarm!.Properties.Statistic).toBe('Sum');
+      expect(alarm!.Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
+  it('defines one probe alarm per probed component', () => {
+    expect(probeAlarms.map((definition) => definition.component).sort()).toEqual<ProbeComponent[]>(['coturn', 'jitsi']);
+  });
+
+  it.each(STAGES)('%s: each probe alarm watches ProbeHealthy with its emitted dimensions, breaching when the probe is silent', (stage) => {
+    const alarms = Object.values(
+      stacks[stage].template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE, MetricName: MetricName.ProbeHealthy } }),
+    );
+    expect(alarms).toHaveLength(probeAlarms.length);
+    for (const definition of probeAlarms) {
+      expect(definition.namespace).toBe(METRICS_NAMESPACE);
+      expect(definition.metricName).toBe(MetricName.ProbeHealthy);
+      expect([...definition.dimensionNames]).toEqual([...PROBE_HEALTHY_DIMENSION_NAMES]);
+      const alarm = alarms.find((candidate) =>
+        (candidate.Properties.Dimensions as { Name: string; Value: string }[]).some(
+          (dimension) => dimension.Name === COMPONENT_DIMENSION && dimension.Value === definition.component,
+        ),
+      );
+      expect(alarm, definition.component).toBeDefined();
+      const dimensions = alarm!.Properties.Dimensions as { Name: string; Value: string }[];
+      expect(dimensions.map((dimension) => dimension.Name).sort()).toEqual([...PROBE_HEALTHY_DIMENSION_NAMES].sort());
+      expect(Object.fromEntries(dimensions.map((dimension) => [dimension.Name, dimension.Value]))).toEqual({
+        service: SERVICE_NAME,
+        stage,
+        [COMPONENT_DIMENSION]: definition.component,
+      });
+      expect(alarm!.Properties).toMatchObject({
+        Statistic: 'Minimum',
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        EvaluationPeriods: definition.evaluationPeriods,
+        Period: cdkContext.stages[stage].probeIntervalSeconds,
+      });
       expect(alarm!.Properties.AlarmActions).toHaveLength(1);
     }
   });

@@ -145,7 +145,7 @@ export class CallsStack extends Stack {
       eventBusArn: this.eventBus.eventBusArn,
     };
 
-    const addFunction = (operationId: string, access: RouteAccess, description: string) => {
+    const addFunction = (operationId: string, access: RouteAccess, description: string, timeoutSeconds?: number) => {
       if (this.functions.has(operationId)) throw new Error(`Duplicate operation id ${operationId} across routes and schedules`);
       const construct = new CallsFunction(this, operationId, {
         code: codeFor(operationId, code),
@@ -153,6 +153,7 @@ export class CallsStack extends Stack {
         environment,
         logRetentionDays: policy.logRetentionDays,
         retainLogs: retain,
+        ...(timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(timeoutSeconds) }),
       });
       for (const statement of accessStatements(access, resources)) construct.role.addToPrincipalPolicy(statement);
       this.functions.set(operationId, construct.function);
@@ -165,7 +166,7 @@ export class CallsStack extends Stack {
       this.httpApi.addRoute(route, fn);
     }
     for (const job of props.schedules ?? defaultSchedules) {
-      const fn = addFunction(job.id, job.access, `Scheduled: ${job.summary}`);
+      const fn = addFunction(job.id, job.access, `Scheduled: ${job.summary}`, job.timeoutSeconds);
       const minutes = job.rateMinutes ?? context.probeIntervalSeconds / 60;
       new Rule(this, `${job.id}.schedule`, {
         description: `Runs ${job.id} every ${minutes} min`,

@@ -49,6 +49,12 @@ const envSchema = z
     JITSI_JWT_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
     JITSI_JWT_PRIVATE_KEY: optionalText(),
     JITSI_SECRET_ARN: arn,
+    /**
+     * RS256 only: the public key (SPKI PEM) Jitsi verifies tokens with (what prosody's
+     * asap_key_server serves for the kid, or what was uploaded to JaaS). The JWT canary checks
+     * the signing key against it; without it the canary derives the public key from the private one.
+     */
+    JITSI_JWT_PUBLIC_KEY: z.optional(z.string().check(z.regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (BEGIN PUBLIC KEY)'))),
     JITSI_TOKEN_TTL_SECONDS: integer(10, 3600, 60),
 
     TURN_HOST: z._default(hostName, '127.0.0.1'),

@@ -1,10 +1,13 @@
 import {
+  COMPONENT_DIMENSION,
   DEFAULT_DIMENSION_NAMES,
   METRICS_NAMESPACE,
   MetricName,
+  PROBE_HEALTHY_DIMENSION_NAMES,
   REASON_DIMENSION,
   SERVICE_NAME,
 } from '../../shared/observability/metric-names';
+import type { ProbeComponent } from '../../shared/probes/types';
 import type { Stage, StagePolicy } from './stage-config';
 
 // Alarms over the EMF metrics the functions emit, as data: the infra tests compare each one
@@ -57,4 +60,47 @@ export function emittedDimensionValue(name: string, stage: Stage): string {
 
 export function emfDimensionsMap(definition: EmfAlarmDefinition, stage: Stage): Record<string, string> {
   return Object.fromEntries(definition.dimensionNames.map((name) => [name, emittedDimensionValue(name, stage)]));
+}
+
+/**
+ * One alarm per probed component on ProbeHealthy (1 up, 0 down): Minimum < 1 over each probe
+ * period, for `evaluationPeriods` periods in a row. Missing data breaches: a probe that stops
+ * running (or cannot start) is as blind as a failing one.
+ */
+export interface ProbeAlarmDefinition {
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: MetricName;
+  readonly component: ProbeComponent;
+  /** Exactly the dimensions ProbeHealthy is emitted with. */
+  readonly dimensionNames: readonly string[];
+  readonly statistic: 'Minimum';
+  /** Below this (1) the component was down at least once in the period. */
+  readonly threshold: number;
+  /** Consecutive probe periods: one failed run (a redeploy of coturn, a blip) does not page. */
+  readonly evaluationPeriods: number;
+  readonly description: string;
+}
+
+const probeAlarm = (component: ProbeComponent, description: string): ProbeAlarmDefinition => ({
+  id: `Probe${component[0]!.toUpperCase()}${component.slice(1)}DownAlarm`,
+  namespace: METRICS_NAMESPACE,
+  metricName: MetricName.ProbeHealthy,
+  component,
+  dimensionNames: PROBE_HEALTHY_DIMENSION_NAMES,
+  statistic: 'Minimum',
+  threshold: 1,
+  evaluationPeriods: 3,
+  description,
+});
+
+export const probeAlarms: readonly ProbeAlarmDefinition[] = [
+  probeAlarm('jitsi', 'The Jitsi probe reports down (or has not reported) for 3 probe periods: GET /api/calls/health/jitsi names the failing check; ops/probes.md says what to do.'),
+  probeAlarm('coturn', 'The coturn probe reports down (or has not reported) for 3 probe periods: GET /api/calls/health/coturn names the failing check; ops/probes.md says what to do.'),
+];
+
+export function probeDimensionsMap(definition: ProbeAlarmDefinition, stage: Stage): Record<string, string> {
+  return Object.fromEntries(
+    definition.dimensionNames.map((name) => [name, name === COMPONENT_DIMENSION ? definition.component : emittedDimensionValue(name, stage)]),
+  );
 }

@@ -21,7 +21,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../shared/observability/metric-names';
-import { emfAlarms, emfDimensionsMap } from './alarm-definitions';
+import { emfAlarms, emfDimensionsMap, probeAlarms, probeDimensionsMap } from './alarm-definitions';
 import type { StageSettings } from './stage-config';
 
 export interface ObservabilityProps {
@@ -62,13 +62,21 @@ export class Observability extends Construct {
     if (context.alarmEmail) this.topic.addSubscription(new EmailSubscription(context.alarmEmail));
     const action = new SnsAction(this.topic);
 
-    const addAlarm = (alarmId: string, metric: IMetric, threshold: number, description: string) => {
+    interface AlarmShape {
+      evaluationPeriods: number;
+      comparisonOperator: ComparisonOperator;
+      treatMissingData: TreatMissingData;
+    }
+    const countAlarm: AlarmShape = {
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    };
+    const addAlarm = (alarmId: string, metric: IMetric, threshold: number, description: string, shape: AlarmShape = countAlarm) => {
       const alarm = new Alarm(this, alarmId, {
         metric,
         threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+        ...shape,
         alarmDescription: `[${stage}] ${description}`,
       });
       alarm.addAlarmAction(action);
@@ -86,6 +94,23 @@ export class Observability extends Construct {
         period: Duration.minutes(definition.periodMinutes),
       });
       addAlarm(definition.id, metric, definition.threshold(policy), definition.description);
+    }
+
+    // One datapoint per probe run: the period is the probe interval.
+    const probePeriod = Duration.seconds(context.probeIntervalSeconds);
+    for (const definition of probeAlarms) {
+      const metric = new Metric({
+        namespace: definition.namespace,
+        metricName: definition.metricName,
+        dimensionsMap: probeDimensionsMap(definition, stage),
+        statistic: definition.statistic,
+        period: probePeriod,
+      });
+      addAlarm(definition.id, metric, definition.threshold, definition.description, {
+        evaluationPeriods: definition.evaluationPeriods,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.BREACHING,
+      });
     }
 
     const api5xxRate = new MathExpression({

@@ -33,10 +33,20 @@ export async function startLocalJobs({ log }: { log: (line: string) => void }): 
   const intervalMs = getConfig().PROBE_INTERVAL_SECONDS * 1000;
   const timers: NodeJS.Timeout[] = [];
   for (const job of schedules) {
-    const run = () =>
-      runJobOnce(job.id).catch((error: Error) => log(`scheduled job ${job.id} failed: ${error.message}`));
-    void run();
-    const timer = setInterval(run, (job.rateMinutes ? job.rateMinutes * 60_000 : intervalMs));
+    let running = false;
+    const run = () => {
+      // A run that outlasts the interval is not stacked with another (EventBridge would; locally it only adds noise).
+      if (running) return;
+      running = true;
+      // Through a then() so a synchronous throw is caught too: a job must never take the server down.
+      // The message only: the handlers' own errors name settings, never their values.
+      void Promise.resolve()
+        .then(() => runJobOnce(job.id))
+        .catch((error: unknown) => log(`scheduled job ${job.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`))
+        .finally(() => (running = false));
+    };
+    run();
+    const timer = setInterval(run, job.rateMinutes ? job.rateMinutes * 60_000 : intervalMs);
     timer.unref();
     timers.push(timer);
   }

@@ -59,6 +59,9 @@ export const keys = {
     pk: key('LIVECLASS', liveClassId, 'SHARD', String(shard)),
     sk: key('PARTICIPANT', userId),
   }),
+
+  /** The last result of a component's scheduled probe (overwritten each run, expires by TTL). */
+  probeResult: (component: string): ItemKey => ({ pk: key('PROBE', component), sk: 'LATEST' }),
 } as const;
 
 /** Part of the key schema: changing it moves existing participants, so it needs a migration. */

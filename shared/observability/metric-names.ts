@@ -23,8 +23,21 @@ export const MetricName = {
   /** not_a_thread_member, forbidden, not_enrolled: with a `reason` dimension. */
   AccessDenied: 'AccessDenied',
   EventPublishFailed: 'EventPublishFailed',
+  /** 1 when a scheduled probe's component answers (ok or degraded), 0 when down: the probe alarms watch it. */
+  ProbeHealthy: 'ProbeHealthy',
+  /** Milliseconds per probe check, with the `check` dimension (its CHECK_NAMES name). */
+  ProbeCheckLatency: 'ProbeCheckLatency',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 export const REASON_DIMENSION = 'reason';
+
+/** The probed component: `jitsi` or `coturn` (shared/probes/types.ts ProbeComponent). */
+export const COMPONENT_DIMENSION = 'component';
+/** A probe check's name (shared/probes/types.ts CHECK_NAMES). */
+export const CHECK_DIMENSION = 'check';
+
+/** ProbeHealthy's exact dimension set: CloudWatch alarms match dimension sets exactly. */
+export const PROBE_HEALTHY_DIMENSION_NAMES = [...DEFAULT_DIMENSION_NAMES, COMPONENT_DIMENSION] as const;
+export const PROBE_CHECK_DIMENSION_NAMES = [...DEFAULT_DIMENSION_NAMES, COMPONENT_DIMENSION, CHECK_DIMENSION] as const;

@@ -1,6 +1,7 @@
 import type * as z from 'zod/mini';
 import type { ErrorCode } from '../errors';
 import * as calls from '../schemas/calls';
+import * as health from '../schemas/health';
 import * as liveClasses from '../schemas/live-classes';
 import * as recordings from '../schemas/recordings';
 import * as threads from '../schemas/threads';
@@ -51,5 +52,8 @@ export const operationDocs: Record<string, OperationDoc> = {
   'live-classes.end': { path: liveClasses.LiveClassPath, status: 200, response: liveClasses.EndLiveClassSchema, errors: [...COURSE_ERRORS, 'live_class_not_started'] },
   'calls.config': { status: 200, response: calls.CallsConfigSchema, errors: [] },
   'docs.openapi': { status: 200, errors: [] },
+  // 503 answers carry the health body itself (down or unknown): HealthSchema's description says so.
+  'health.jitsi': { status: 200, response: health.HealthSchema, errors: [] },
+  'health.coturn': { status: 200, response: health.HealthSchema, errors: [] },
 };
 

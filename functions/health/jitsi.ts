@@ -1,0 +1,4 @@
+import { http } from '../../shared/http/handler';
+import { healthAnswer } from '../../shared/probes/health';
+
+export const handler = http({ operation: 'health.jitsi' }).handler(async () => healthAnswer('jitsi'));

@@ -1,0 +1,4 @@
+import { probeJitsi } from '../../shared/probes/configured';
+import { scheduledProbe } from '../../shared/probes/scheduled';
+
+export const handler = scheduledProbe('jitsi', probeJitsi);

@@ -1,0 +1,30 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getConfig } from '../config';
+import { CHECK_DIMENSION, COMPONENT_DIMENSION, METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../observability/metric-names';
+import type { ProbeComponent, ProbeResult } from './types';
+
+// ProbeHealthy {service, stage, component} and ProbeCheckLatency {service, stage, component, check}:
+// the dimension sets declared in metric-names.ts, which the probe alarms match exactly.
+
+let metrics: Metrics | undefined;
+
+function instance(): Metrics {
+  metrics ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage: getConfig().STAGE } });
+  return metrics;
+}
+
+/** 1 for what the health route answers 200 (ok, degraded), 0 for down. Each is flushed at once. */
+export function recordProbeHealthy(component: ProbeComponent, healthy: boolean): void {
+  const single = instance().singleMetric();
+  single.addDimension(COMPONENT_DIMENSION, component);
+  single.addMetric(MetricName.ProbeHealthy, MetricUnit.Count, healthy ? 1 : 0);
+}
+
+export function recordProbeMetrics(result: ProbeResult): void {
+  recordProbeHealthy(result.component, result.status !== 'down');
+  for (const check of result.checks) {
+    const single = instance().singleMetric();
+    single.addDimensions({ [COMPONENT_DIMENSION]: result.component, [CHECK_DIMENSION]: check.name });
+    single.addMetric(MetricName.ProbeCheckLatency, MetricUnit.Milliseconds, check.latency_ms);
+  }
+}
