@@ -113,6 +113,7 @@ export class CallsStack extends Stack {
       JITSI_JWT_AUDIENCE: context.jitsiJwtAudience,
       JITSI_JWT_ALG: context.jitsiJwtAlg,
       ...optional('JITSI_JWT_KID', context.jitsiJwtKid),
+      ...optional('JITSI_JWT_PUBLIC_KEY', context.jitsiJwtPublicKey),
       JITSI_JAAS: String(context.jitsiJaas),
       JITSI_TOKEN_TTL_SECONDS: String(context.jitsiTokenTtlSeconds),
       SECRETS_CACHE_TTL_SECONDS: String(context.secretsCacheTtlSeconds),

@@ -27,6 +27,8 @@ export const stageContextSchema = z.strictObject({
   jitsiJwtAlg: z._default(z.enum(['HS256', 'RS256']), 'HS256'),
   /** Key id for RS256 (JITSI_JWT_KID); a `kid` in the secret takes precedence. */
   jitsiJwtKid: z.optional(z.string().check(z.minLength(1))),
+  /** RS256 only: the PEM public key Jitsi trusts, so the probe's JWT canary checks the key pair (JITSI_JWT_PUBLIC_KEY). */
+  jitsiJwtPublicKey: z.optional(z.string().check(z.regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key'))),
   /** 8x8 JaaS token shape (JITSI_JAAS); needs RS256. Default false. */
   jitsiJaas: z._default(z.boolean(), false),
   /** Jitsi token lifetime (JITSI_TOKEN_TTL_SECONDS). Default 60, at most 3600. */

@@ -144,7 +144,8 @@ function observability(operation: OperationId): MiddlewareObj<Event, Result> {
   const finish = (request: { event: Event; response?: Result | null | undefined; error?: unknown }) => {
     const state = stateOf(request);
     const status = request.response?.statusCode ?? 500;
-    const errorCode = status >= 400 ? errorCodeOf(request.error, status) : undefined;
+    // A handler may answer >= 400 on purpose (a health route's 503): only a thrown error is a failure.
+    const errorCode = request.error === undefined || request.error === null ? undefined : errorCodeOf(request.error, status);
     recordRequestOutcome({ operation, errorCode });
     logger.info('request', {
       operation,

@@ -56,6 +56,12 @@ export function openApiDocument(serverUrl?: string) {
           ...(doc.response ? { content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } } : {}),
         },
         ...errorResponses(doc.errors),
+        ...Object.fromEntries(
+          Object.entries(doc.alternate ?? {}).map(([status, alternate]) => [
+            status,
+            { description: alternate.description, content: { 'application/json': { schema: jsonSchema(alternate.response, 'output') } } },
+          ]),
+        ),
       },
     };
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };

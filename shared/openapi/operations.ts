@@ -16,6 +16,8 @@ export interface OperationDoc {
   status: 200 | 201 | 204;
   response?: z.ZodMiniType;
   errors: readonly ErrorCode[];
+  /** Other answers with a body of their own rather than the error body (the health routes' 503). */
+  alternate?: Record<number, { description: string; response: z.ZodMiniType }>;
 }
 
 const AUTHED: readonly ErrorCode[] = ['validation_error', 'unauthorized'];
@@ -52,8 +54,7 @@ export const operationDocs: Record<string, OperationDoc> = {
   'live-classes.end': { path: liveClasses.LiveClassPath, status: 200, response: liveClasses.EndLiveClassSchema, errors: [...COURSE_ERRORS, 'live_class_not_started'] },
   'calls.config': { status: 200, response: calls.CallsConfigSchema, errors: [] },
   'docs.openapi': { status: 200, errors: [] },
-  // 503 answers carry the health body itself (down or unknown): HealthSchema's description says so.
-  'health.jitsi': { status: 200, response: health.HealthSchema, errors: [] },
-  'health.coturn': { status: 200, response: health.HealthSchema, errors: [] },
+  'health.jitsi': { status: 200, response: health.HealthSchema, errors: [], alternate: { 503: { description: 'down, or unknown (no recent probe result)', response: health.HealthSchema } } },
+  'health.coturn': { status: 200, response: health.HealthSchema, errors: [], alternate: { 503: { description: 'down, or unknown (no recent probe result)', response: health.HealthSchema } } },
 };
 
