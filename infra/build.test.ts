@@ -20,7 +20,10 @@ beforeAll(() => {
     join(root, 'functions', 'ok.ts'),
     "import legacy from './legacy.cjs';\nexport const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 200, body: JSON.stringify({ eol: legacy.eol }) });\n",
   );
-  writeFileSync(join(root, 'functions', 'big.ts'), `const payload = ${JSON.stringify('x'.repeat(20_000))};\nexport const handler = async () => payload;\n`);
+  writeFileSync(
+    join(root, 'functions', 'big.ts'),
+    `const payload = ${JSON.stringify('x'.repeat(20_000))};\nexport const handler = async () => payload;\n`,
+  );
 });
 
 const find = (results: BundleResult[], id: string) => results.find((result) => result.id === id)!;
@@ -43,7 +46,10 @@ describe('npm run build', () => {
 
   it('reports a missing handler entry by operation id and path, and fails', async () => {
     const results = await buildBundles({ root, outDir, targets: [{ id: 'calls.missing', entry: 'functions/calls/missing.ts' }] });
-    expect(find(results, 'calls.missing')).toMatchObject({ status: 'missing-entry', error: 'entry functions/calls/missing.ts does not exist' });
+    expect(find(results, 'calls.missing')).toMatchObject({
+      status: 'missing-entry',
+      error: 'entry functions/calls/missing.ts does not exist',
+    });
     expect(buildFailed(results)).toBe(true);
     const report = formatReport(results);
     expect(report).toMatch(/^calls\.missing\s+-\s+-\s+MISSING ENTRY$/m);
@@ -51,7 +57,15 @@ describe('npm run build', () => {
   });
 
   it('fails a bundle over the budget and says so in the size table', async () => {
-    const results = await buildBundles({ root, outDir, budgetKb: 10, targets: [{ id: 'things.big', entry: 'functions/big.ts' }, { id: 'things.ok', entry: 'functions/ok.ts' }] });
+    const results = await buildBundles({
+      root,
+      outDir,
+      budgetKb: 10,
+      targets: [
+        { id: 'things.big', entry: 'functions/big.ts' },
+        { id: 'things.ok', entry: 'functions/ok.ts' },
+      ],
+    });
     expect(find(results, 'things.big').status).toBe('over-budget');
     expect(find(results, 'things.ok').status).toBe('ok');
     expect(buildFailed(results)).toBe(true);

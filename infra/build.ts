@@ -102,7 +102,11 @@ export function formatReport(results: readonly BundleResult[], budgetKb = DEFAUL
   );
   const header = ['function', 'minified', 'gzip', 'status'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   const largest = Math.max(0, ...results.flatMap((result) => ('bytes' in result ? [result.bytes] : [])));
   const problems = results.flatMap((result) => ('error' in result ? [`${result.id}: ${result.error}`] : []));
   return [

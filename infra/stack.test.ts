@@ -13,13 +13,7 @@ import {
 } from '../shared/observability/metric-names';
 import { DEFAULT_PROBE_BUDGET_MS, type ProbeComponent } from '../shared/probes/types';
 import { REPO_ROOT } from './build';
-import {
-  EVENTS_PUT_ACTIONS,
-  KMS_ACTIONS,
-  SECRET_READ_ACTIONS,
-  TABLE_READ_ACTIONS,
-  TABLE_WRITE_ACTIONS,
-} from './constructs/access-policy';
+import { EVENTS_PUT_ACTIONS, KMS_ACTIONS, SECRET_READ_ACTIONS, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from './constructs/access-policy';
 import { emfAlarms, probeAlarms } from './constructs/alarm-definitions';
 import { resolveStageSettings, STAGES, type Stage } from './constructs/stage-config';
 import { routes, type RouteAccess, type RouteDefinition } from './routes';
@@ -27,7 +21,9 @@ import { schedules, type ScheduleDefinition } from './schedules';
 import { CallsStack, createStageStack, MissingBundleError, type StageStackOptions } from './stack';
 
 // The whole cdk.json context, feature flags included, so the tests see the template that deploys.
-const cdkContext = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context as { stages: Record<Stage, Record<string, unknown>> };
+const cdkContext = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context as {
+  stages: Record<Stage, Record<string, unknown>>;
+};
 const newApp = () => new App({ context: cdkContext });
 
 interface Synthesized {
@@ -121,7 +117,9 @@ describe('functions and routes from the route table', () => {
   it.each(routes.map((route) => [route.id, route] as const))('%s: has its route, integration and authorization', (id, route) => {
     const { stack, template } = stacks.dev;
     const fn = stack.functions.get(id)!;
-    const [routeResource] = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: `${route.method} ${route.path}` } }));
+    const [routeResource] = Object.values(
+      template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: `${route.method} ${route.path}` } }),
+    );
     expect(routeResource, `${route.method} ${route.path}`).toBeDefined();
     expect(routeResource!.Properties.AuthorizationType).toBe(route.auth === 'public' ? 'NONE' : 'JWT');
     if (route.auth === 'user') expect(routeResource!.Properties.AuthorizerId).toBeDefined();
@@ -166,9 +164,12 @@ describe('functions and routes from the route table', () => {
 });
 
 describe('least privilege from each route access', () => {
-  it.each([...routes, ...schedules].map((entry) => [entry.id, entry.access] as const))('%s: gets exactly the actions its access declares', (id, access) => {
-    expect(actionsOf(grantsOf(stacks.dev, id))).toEqual(expectedActions(access));
-  });
+  it.each([...routes, ...schedules].map((entry) => [entry.id, entry.access] as const))(
+    '%s: gets exactly the actions its access declares',
+    (id, access) => {
+      expect(actionsOf(grantsOf(stacks.dev, id))).toEqual(expectedActions(access));
+    },
+  );
 
   it('reads with GetItem, BatchGetItem and Query only (no Scan) and writes item by item', () => {
     expect(actionsOf(grantsOf(stacks.dev, 'calls.log'))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
@@ -198,15 +199,33 @@ describe('least privilege from each route access', () => {
     expect(start.find((statement) => statement.Sid === 'TableRead')!.Resource).toEqual([tableArn, indexArn]);
     expect(start.find((statement) => statement.Sid === 'TableWrite')!.Resource).toEqual(tableArn);
     expect(start.find((statement) => statement.Sid === 'SecretsRead')!.Resource).toEqual([jitsiRef, turnRef]);
-    expect(start.find((statement) => statement.Sid === 'EventsPut')!.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.eventBus), 'Arn'] });
+    expect(start.find((statement) => statement.Sid === 'EventsPut')!.Resource).toEqual({
+      'Fn::GetAtt': [logicalId(stack, stack.eventBus), 'Arn'],
+    });
 
     expect(grantsOf(synthesized, 'calls.token').find((statement) => statement.Sid === 'SecretsRead')!.Resource).toEqual(jitsiRef);
   });
 
   it('grants KMS encrypt and decrypt on the recordings key only where declared', () => {
     const recordingRoutes: RouteDefinition[] = [
-      { id: 'recordings.create', method: 'POST', path: '/r', entry: 'x.ts', auth: 'user', access: { table: 'readwrite', kms: 'encrypt' }, summary: 's' },
-      { id: 'recordings.list', method: 'GET', path: '/r', entry: 'x.ts', auth: 'user', access: { table: 'read', kms: 'decrypt' }, summary: 's' },
+      {
+        id: 'recordings.create',
+        method: 'POST',
+        path: '/r',
+        entry: 'x.ts',
+        auth: 'user',
+        access: { table: 'readwrite', kms: 'encrypt' },
+        summary: 's',
+      },
+      {
+        id: 'recordings.list',
+        method: 'GET',
+        path: '/r',
+        entry: 'x.ts',
+        auth: 'user',
+        access: { table: 'read', kms: 'decrypt' },
+        summary: 's',
+      },
       { id: 'recordings.both', method: 'PUT', path: '/r', entry: 'x.ts', auth: 'user', access: { kms: 'encrypt-decrypt' }, summary: 's' },
       { id: 'plain.get', method: 'GET', path: '/p', entry: 'x.ts', auth: 'public', access: {}, summary: 's' },
     ];
@@ -276,7 +295,12 @@ describe('least privilege from each route access', () => {
 
 describe('scheduled jobs', () => {
   it('creates a function and a schedule rule per job, with its declared access', () => {
-    const job: ScheduleDefinition = { id: 'health.probe-test', entry: 'x.ts', access: { table: 'readwrite', secrets: ['turn'] }, summary: 'probe' };
+    const job: ScheduleDefinition = {
+      id: 'health.probe-test',
+      entry: 'x.ts',
+      access: { table: 'readwrite', secrets: ['turn'] },
+      summary: 'probe',
+    };
     const synthesized = synthWith([], [job, { ...job, id: 'health.hourly', rateMinutes: 60, access: {} }]);
     const { stack, template } = synthesized;
     template.resourceCountIs('AWS::Events::Rule', 2);
@@ -366,7 +390,9 @@ describe('alarms watch the metrics the code emits', () => {
   });
 
   it.each(STAGES)('%s: each EMF alarm uses the emitted namespace, metric name and exact dimension set', (stage) => {
-    const alarms = Object.values(stacks[stage].template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE } }));
+    const alarms = Object.values(
+      stacks[stage].template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE } }),
+    );
     expect(alarms).toHaveLength(emfAlarms.length + probeAlarms.length);
     for (const definition of emfAlarms) {
       expect(definition.namespace).toBe(METRICS_NAMESPACE);
@@ -376,7 +402,10 @@ describe('alarms watch the metrics the code emits', () => {
       expect(alarm, definition.metricName).toBeDefined();
       const dimensions = alarm!.Properties.Dimensions as { Name: string; Value: string }[];
       expect(dimensions.map((dimension) => dimension.Name).sort()).toEqual([...DEFAULT_DIMENSION_NAMES].sort());
-      expect(Object.fromEntries(dimensions.map((dimension) => [dimension.Name, dimension.Value]))).toEqual({ service: SERVICE_NAME, stage });
+      expect(Object.fromEntries(dimensions.map((dimension) => [dimension.Name, dimension.Value]))).toEqual({
+        service: SERVICE_NAME,
+        stage,
+      });
       expect(alarm!.Properties.Statistic).toBe('Sum');
       expect(alarm!.Properties.AlarmActions).toHaveLength(1);
     }
@@ -388,7 +417,9 @@ describe('alarms watch the metrics the code emits', () => {
 
   it.each(STAGES)('%s: each probe alarm watches ProbeHealthy with its emitted dimensions, breaching when the probe is silent', (stage) => {
     const alarms = Object.values(
-      stacks[stage].template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE, MetricName: MetricName.ProbeHealthy } }),
+      stacks[stage].template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { Namespace: METRICS_NAMESPACE, MetricName: MetricName.ProbeHealthy },
+      }),
     );
     expect(alarms).toHaveLength(probeAlarms.length);
     for (const definition of probeAlarms) {
@@ -420,7 +451,7 @@ describe('alarms watch the metrics the code emits', () => {
     }
   });
 
-  it('alarms on API 5xx rate, each function\'s errors and throttles, and DynamoDB throttles', () => {
+  it("alarms on API 5xx rate, each function's errors and throttles, and DynamoDB throttles", () => {
     const { stack, template } = stacks.prod;
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     const metricsIn = (alarm: (typeof alarms)[number]) =>
@@ -443,14 +474,24 @@ describe('alarms watch the metrics the code emits', () => {
   });
 
   it('subscribes the alarm e-mail where the stage sets one, over an encrypted TLS-only topic', () => {
-    stacks.prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: cdkContext.stages.prod.alarmEmail });
+    stacks.prod.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: cdkContext.stages.prod.alarmEmail,
+    });
     stacks.dev.template.resourceCountIs('AWS::SNS::Subscription', 0);
     stacks.prod.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
   it('has a dashboard with starts, joins, failures by reason and latency percentiles', () => {
     const body = JSON.stringify(stacks.prod.template.findResources('AWS::CloudWatch::Dashboard'));
-    for (const needle of [MetricName.CallStarted, MetricName.CallJoined, MetricName.JoinFailedByReason, MetricName.FailedToStartCallByReason, 'p50', 'p99']) {
+    for (const needle of [
+      MetricName.CallStarted,
+      MetricName.CallJoined,
+      MetricName.JoinFailedByReason,
+      MetricName.FailedToStartCallByReason,
+      'p50',
+      'p99',
+    ]) {
       expect(body).toContain(needle);
     }
   });

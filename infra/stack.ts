@@ -24,7 +24,7 @@ import { schedules as defaultSchedules, type ScheduleDefinition } from './schedu
 export type CodeSource =
   /** The prebuilt bundles of `npm run build`: the budgeted artifact is the deployed one. */
   | { kind: 'dist'; distDir?: string }
-  /** A one-line stub, for tests that synthesize the stack without building. Never deploy it. */
+  /** A one-line placeholder handler, for tests that synthesize the stack without building. Never deploy it. */
   | { kind: 'placeholder' };
 
 export interface CallsStackProps extends StackProps {
@@ -187,7 +187,8 @@ export class CallsStack extends Stack {
 
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime the project targets (package engines, esbuild target node22); moving to 24 is a deliberate upgrade, not a drift.',
+      reason:
+        'Node.js 22 is the runtime the project targets (package engines, esbuild target node22); moving to 24 is a deliberate upgrade, not a drift.',
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url });

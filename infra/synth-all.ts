@@ -1,6 +1,6 @@
 // npm run synth: build the bundles, then synthesize every stage offline (no AWS credentials,
 // no lookups) with cdk-nag's AwsSolutions pack; any unacknowledged finding fails the run.
-// `--placeholder-code` skips the build and uses stub code (CI before the handlers exist);
+// `--placeholder-code` skips the build and uses placeholder code (CI before the handlers exist);
 // its output goes to a temporary directory so it can never be deployed by accident.
 
 import { mkdtempSync, readFileSync } from 'node:fs';

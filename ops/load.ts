@@ -59,7 +59,14 @@ async function storm(action: 'join' | 'leave') {
   const elapsed = performance.now() - started;
   latencies.sort((a, b) => a - b);
   const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0);
-  return { action, requests: latencies.length, 'req/s': Math.round((latencies.length / elapsed) * 1000), 'p50 ms': at(0.5), 'p99 ms': at(0.99), statuses: JSON.stringify(Object.fromEntries(statuses)) };
+  return {
+    action,
+    requests: latencies.length,
+    'req/s': Math.round((latencies.length / elapsed) * 1000),
+    'p50 ms': at(0.5),
+    'p99 ms': at(0.99),
+    statuses: JSON.stringify(Object.fromEntries(statuses)),
+  };
 }
 
 console.table([await storm('join'), await storm('leave')]);

@@ -4,7 +4,14 @@ import { ConfigError, loadConfig } from './config';
 describe('config', () => {
   it('has working local defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ STAGE: 'local', TURN_PORT: 3478, TURNS_PORT: 5349, JITSI_TOKEN_TTL_SECONDS: 60, CALLS_ENABLED: true, PROBE_INTERVAL_SECONDS: 60 });
+    expect(config).toMatchObject({
+      STAGE: 'local',
+      TURN_PORT: 3478,
+      TURNS_PORT: 5349,
+      JITSI_TOKEN_TTL_SECONDS: 60,
+      CALLS_ENABLED: true,
+      PROBE_INTERVAL_SECONDS: 60,
+    });
     expect(config.turnsPortConfigured).toBe(false);
     expect(config.CONSENT_TEXT_VERSION).toBe('v1');
   });

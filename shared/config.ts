@@ -16,9 +16,7 @@ const optionalText = (minLength = 1) => z.optional(text(minLength));
 const httpUrl = () => z.url({ protocol: /^https?$/ });
 const optionalUrl = z.optional(httpUrl());
 const arn = z.optional(z.string().check(z.startsWith('arn:')));
-const hostName = z
-  .string()
-  .check(z.regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name or IP address, without scheme or port'));
+const hostName = z.string().check(z.regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name or IP address, without scheme or port'));
 
 const envSchema = z
   .object({
@@ -54,7 +52,9 @@ const envSchema = z
      * asap_key_server serves for the kid, or what was uploaded to JaaS). The JWT canary checks
      * the signing key against it; without it the canary derives the public key from the private one.
      */
-    JITSI_JWT_PUBLIC_KEY: z.optional(z.string().check(z.regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (BEGIN PUBLIC KEY)'))),
+    JITSI_JWT_PUBLIC_KEY: z.optional(
+      z.string().check(z.regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (BEGIN PUBLIC KEY)')),
+    ),
     JITSI_TOKEN_TTL_SECONDS: integer(10, 3600, 60),
 
     TURN_HOST: z._default(hostName, '127.0.0.1'),
@@ -88,35 +88,39 @@ const envSchema = z
   })
   .check(
     z.superRefine((env, ctx) => {
-    const require = (name: keyof typeof env, why: string) => {
-      if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
-    };
-    if (env.AUTH_MODE === 'jwks') {
-      require('AUTH_ISSUER', 'when AUTH_MODE=jwks');
-      require('AUTH_AUDIENCE', 'when AUTH_MODE=jwks');
-      if (!env.AUTH_JWKS && !env.AUTH_JWKS_URL) {
-        ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'or AUTH_JWKS is required when AUTH_MODE=jwks' });
+      const require = (name: keyof typeof env, why: string) => {
+        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
+      };
+      if (env.AUTH_MODE === 'jwks') {
+        require('AUTH_ISSUER', 'when AUTH_MODE=jwks');
+        require('AUTH_AUDIENCE', 'when AUTH_MODE=jwks');
+        if (!env.AUTH_JWKS && !env.AUTH_JWKS_URL) {
+          ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'or AUTH_JWKS is required when AUTH_MODE=jwks' });
+        }
       }
-    }
-    if (env.STAGE !== 'local') {
-      if (env.AUTH_MODE !== 'authorizer') {
-        ctx.addIssue({ code: 'custom', path: ['AUTH_MODE'], message: 'must be "authorizer" in a deployed stage' });
+      if (env.STAGE !== 'local') {
+        if (env.AUTH_MODE !== 'authorizer') {
+          ctx.addIssue({ code: 'custom', path: ['AUTH_MODE'], message: 'must be "authorizer" in a deployed stage' });
+        }
+        require('JITSI_SECRET_ARN', 'in a deployed stage (the signing key lives in Secrets Manager)');
+        // Fail at cold start, not at the first recording: there is no safe fallback key in Lambda.
+        require('RECORDINGS_KMS_KEY_ID', 'in a deployed stage (recording metadata is encrypted under it)');
+        if (!env.TURN_SECRET_ARN && !(env.TURN_USERNAME && env.TURN_PASSWORD)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['TURN_SECRET_ARN'],
+            message: 'or TURN_USERNAME/TURN_PASSWORD is required in a deployed stage',
+          });
+        }
+        if (env.EVENTS_MODE === 'eventbridge') require('EVENT_BUS_NAME', 'when EVENTS_MODE=eventbridge');
       }
-      require('JITSI_SECRET_ARN', 'in a deployed stage (the signing key lives in Secrets Manager)');
-      // Fail at cold start, not at the first recording: there is no safe fallback key in Lambda.
-      require('RECORDINGS_KMS_KEY_ID', 'in a deployed stage (recording metadata is encrypted under it)');
-      if (!env.TURN_SECRET_ARN && !(env.TURN_USERNAME && env.TURN_PASSWORD)) {
-        ctx.addIssue({ code: 'custom', path: ['TURN_SECRET_ARN'], message: 'or TURN_USERNAME/TURN_PASSWORD is required in a deployed stage' });
+      if (env.JITSI_JWT_ALG === 'RS256') require('JITSI_JWT_KID', 'when JITSI_JWT_ALG=RS256');
+      if (env.JITSI_JAAS && env.JITSI_JWT_ALG !== 'RS256') {
+        ctx.addIssue({ code: 'custom', path: ['JITSI_JAAS'], message: 'needs JITSI_JWT_ALG=RS256' });
       }
-      if (env.EVENTS_MODE === 'eventbridge') require('EVENT_BUS_NAME', 'when EVENTS_MODE=eventbridge');
-    }
-    if (env.JITSI_JWT_ALG === 'RS256') require('JITSI_JWT_KID', 'when JITSI_JWT_ALG=RS256');
-    if (env.JITSI_JAAS && env.JITSI_JWT_ALG !== 'RS256') {
-      ctx.addIssue({ code: 'custom', path: ['JITSI_JAAS'], message: 'needs JITSI_JWT_ALG=RS256' });
-    }
-    if ((env.TURN_USERNAME === undefined) !== (env.TURN_PASSWORD === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['TURN_PASSWORD'], message: 'TURN_USERNAME and TURN_PASSWORD go together' });
-    }
+      if ((env.TURN_USERNAME === undefined) !== (env.TURN_PASSWORD === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['TURN_PASSWORD'], message: 'TURN_USERNAME and TURN_PASSWORD go together' });
+      }
     }),
   );
 

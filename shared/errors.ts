@@ -50,10 +50,8 @@ export class AppError extends Error {
 
 export const RETRY_AFTER_SECONDS = '1';
 
-export const validationError = (message: string, details?: unknown) =>
-  new AppError('validation_error', message, { details });
-export const unauthorized = (message = 'A valid bearer token is required.') =>
-  new AppError('unauthorized', message);
+export const validationError = (message: string, details?: unknown) => new AppError('validation_error', message, { details });
+export const unauthorized = (message = 'A valid bearer token is required.') => new AppError('unauthorized', message);
 export const forbidden = (message = 'Your role does not allow this.') => new AppError('forbidden', message);
 export const notFound = (what: string) => new AppError('not_found', `${what} not found.`);
 export const dependencyUnavailable = (dependency: string, cause?: unknown) =>

@@ -24,23 +24,32 @@ describe('authorizer mode', () => {
     const thread = await invoke('threads.create', sampleEvent('apigw-v2/threads-create.valid.json'));
     expect(thread.status).toBe(201);
     const threadId = thread.body.thread_id as string;
-    const started = await invoke('calls.start', sampleEvent('apigw-v2/calls-start.valid.json', (event) => {
-      event.body = JSON.stringify({ thread_id: threadId, call_type: 'video' });
-    }));
+    const started = await invoke(
+      'calls.start',
+      sampleEvent('apigw-v2/calls-start.valid.json', (event) => {
+        event.body = JSON.stringify({ thread_id: threadId, call_type: 'video' });
+      }),
+    );
     expect(started.status).toBe(201);
     const callId = started.body.call_id as string;
-    const joined = await invoke('calls.join', sampleEvent('apigw-v2/calls-join.valid.json', (event) => {
-      event.rawPath = `/api/calls/${callId}/join`;
-      event.pathParameters = { call_id: callId };
-    }));
+    const joined = await invoke(
+      'calls.join',
+      sampleEvent('apigw-v2/calls-join.valid.json', (event) => {
+        event.rawPath = `/api/calls/${callId}/join`;
+        event.pathParameters = { call_id: callId };
+      }),
+    );
     expect(joined).toMatchObject({ status: 200, body: { call_id: callId, is_moderator: false } });
   });
 
   it('treats the flattened "[instructor admin]" roles claim as admin', async () => {
-    const thread = await invoke('threads.create', sampleEvent('apigw-v2/threads-create.valid.json', (event) => {
-      event.requestContext.authorizer.jwt.claims.sub = 'someone-else';
-      event.requestContext.authorizer.jwt.claims.roles = '[student]';
-    }));
+    const thread = await invoke(
+      'threads.create',
+      sampleEvent('apigw-v2/threads-create.valid.json', (event) => {
+        event.requestContext.authorizer.jwt.claims.sub = 'someone-else';
+        event.requestContext.authorizer.jwt.claims.roles = '[student]';
+      }),
+    );
     const { handler } = await import(`../${routeById('threads.get').entry}`);
     const asAdmin = sampleEvent('apigw-v2/threads-create.valid.json', (event) => {
       event.routeKey = 'GET /api/threads/{thread_id}';

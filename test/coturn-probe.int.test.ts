@@ -111,7 +111,12 @@ describe('runCoturnProbe when coturn is not there', () => {
     const coturn = await startCoturn({ secret: SECRET });
     await coturn.stop();
     const started = performance.now();
-    const result = await runCoturnProbe({ host: LOOPBACK, port: coturn.port, auth: { kind: 'rest', secret: SECRET }, userIdForProbe: 'health-probe' });
+    const result = await runCoturnProbe({
+      host: LOOPBACK,
+      port: coturn.port,
+      auth: { kind: 'rest', secret: SECRET },
+      userIdForProbe: 'health-probe',
+    });
     expect(result.status).toBe('down');
     expect(check(result, 'stun_binding').detail).toContain('ICMP port unreachable');
     expect(check(result, 'turn_allocate').ok).toBe(false);
@@ -146,7 +151,14 @@ describe('runCoturnProbe when coturn is not there', () => {
   it('times a single check out at its own timeout', async () => {
     const blackHole = await silentUdpServer();
     try {
-      const result = await runCoturnProbe({ host: LOOPBACK, port: blackHole.port, auth: { kind: 'none' }, userIdForProbe: 'p', budgetMs: 5000, checkTimeoutMs: 300 });
+      const result = await runCoturnProbe({
+        host: LOOPBACK,
+        port: blackHole.port,
+        auth: { kind: 'none' },
+        userIdForProbe: 'p',
+        budgetMs: 5000,
+        checkTimeoutMs: 300,
+      });
       expect(check(result, 'stun_binding').detail).toMatch(/did not answer within 300 ms/);
       expect(result.latency_ms).toBeLessThan(1000);
     } finally {
@@ -199,14 +211,27 @@ describe('runCoturnProbe against a scripted TURN server', () => {
   it('follows 438 Stale Nonce on Allocate and on the releasing Refresh', async () => {
     const server = await fakeTurnServer((request, attempt) => {
       if (request.method === StunMethod.Binding) {
-        return reply(request, 'success', [{ type: StunAttr.XorMappedAddress, value: encodeXorAddress({ family: 'IPv4', address: '127.0.0.1', port: 1 }, request.transactionId) }]);
+        return reply(request, 'success', [
+          {
+            type: StunAttr.XorMappedAddress,
+            value: encodeXorAddress({ family: 'IPv4', address: '127.0.0.1', port: 1 }, request.transactionId),
+          },
+        ]);
       }
       const nonce = getAttribute(request, StunAttr.Nonce)?.toString();
       if (!getAttribute(request, StunAttr.Username)) {
-        return reply(request, 'error', [errorAttr(401, 'Unauthorized'), textAttr(StunAttr.Realm, REALM), textAttr(StunAttr.Nonce, 'nonce-1')]);
+        return reply(request, 'error', [
+          errorAttr(401, 'Unauthorized'),
+          textAttr(StunAttr.Realm, REALM),
+          textAttr(StunAttr.Nonce, 'nonce-1'),
+        ]);
       }
       if (nonce !== `nonce-${request.method}-fresh`) {
-        return reply(request, 'error', [errorAttr(438, 'Stale Nonce'), textAttr(StunAttr.Realm, REALM), textAttr(StunAttr.Nonce, `nonce-${request.method}-fresh`)]);
+        return reply(request, 'error', [
+          errorAttr(438, 'Stale Nonce'),
+          textAttr(StunAttr.Realm, REALM),
+          textAttr(StunAttr.Nonce, `nonce-${request.method}-fresh`),
+        ]);
       }
       const key = keyFor(request, 'pw-for-fake');
       return request.method === StunMethod.Allocate
@@ -227,7 +252,9 @@ describe('runCoturnProbe against a scripted TURN server', () => {
 
   it('reports an open relay as down', async () => {
     const server = await fakeTurnServer((request) =>
-      request.method === StunMethod.Allocate || request.method === StunMethod.Refresh ? reply(request, 'success', [relayed(request)]) : undefined,
+      request.method === StunMethod.Allocate || request.method === StunMethod.Refresh
+        ? reply(request, 'success', [relayed(request)])
+        : undefined,
     );
     try {
       const result = await runCoturnProbe({ ...base, port: server.port, checkTimeoutMs: 400 });

@@ -6,7 +6,14 @@ import { runJobOnce } from '../infra/local/jobs';
 import { resetConfigForTests } from '../shared/config';
 import { dynamo, tableName, toAttributes } from '../shared/db/client';
 import { keys } from '../shared/db/keys';
-import { COMPONENT_DIMENSION, CHECK_DIMENSION, METRICS_NAMESPACE, MetricName, PROBE_CHECK_DIMENSION_NAMES, PROBE_HEALTHY_DIMENSION_NAMES } from '../shared/observability/metric-names';
+import {
+  COMPONENT_DIMENSION,
+  CHECK_DIMENSION,
+  METRICS_NAMESPACE,
+  MetricName,
+  PROBE_CHECK_DIMENSION_NAMES,
+  PROBE_HEALTHY_DIMENSION_NAMES,
+} from '../shared/observability/metric-names';
 import { saveProbeResult } from '../shared/probes/store';
 import { setSecretsProviderForTests } from '../shared/secrets/provider';
 import { call, setupApi } from './support/api';
@@ -40,9 +47,11 @@ const emitted = (name: string) =>
 
 type FrontMode = 'jitsi' | 'bad-gateway' | 'not-jitsi';
 
-const JITSI_PAGE = '<!DOCTYPE html><html><head><script src="config.js"></script><script src="libs/app.bundle.min.js"></script></head></html>';
+const JITSI_PAGE =
+  '<!DOCTYPE html><html><head><script src="config.js"></script><script src="libs/app.bundle.min.js"></script></head></html>';
 const CONFIG_JS = "var config = { hosts: { domain: 'meet.test' }, bosh: '/http-bind' };";
-const BOSH_SESSION = "<body xmlns='http://jabber.org/protocol/httpbind' sid='s1' wait='5'><stream:features xmlns:stream='http://etherx.jabber.org/streams'/></body>";
+const BOSH_SESSION =
+  "<body xmlns='http://jabber.org/protocol/httpbind' sid='s1' wait='5'><stream:features xmlns:stream='http://etherx.jabber.org/streams'/></body>";
 
 /** A Jitsi front on 127.0.0.1: the page, config.js and prosody's BOSH, or a failing variant. */
 async function standInFront() {
@@ -166,12 +175,18 @@ describe('the coturn probe and GET /api/calls/health/coturn', () => {
     const healthy = emitted(MetricName.ProbeHealthy);
     expect(healthy.map((doc) => doc[MetricName.ProbeHealthy])).toEqual([1, 0]);
     for (const doc of healthy) {
-      expect(doc._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: METRICS_NAMESPACE, Dimensions: [[...PROBE_HEALTHY_DIMENSION_NAMES]] });
+      expect(doc._aws.CloudWatchMetrics[0]).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: [[...PROBE_HEALTHY_DIMENSION_NAMES]],
+      });
       expect(doc).toMatchObject({ service: 'jitsi-calls', stage: 'local', [COMPONENT_DIMENSION]: 'coturn' });
     }
     const latencies = emitted(MetricName.ProbeCheckLatency);
     expect(latencies.map((doc) => doc[CHECK_DIMENSION])).toEqual(['stun_binding', 'turn_allocate', 'stun_binding', 'turn_allocate']);
-    expect(latencies[0]?._aws.CloudWatchMetrics[0]).toMatchObject({ Dimensions: [[...PROBE_CHECK_DIMENSION_NAMES]], Metrics: [{ Name: MetricName.ProbeCheckLatency, Unit: 'Milliseconds' }] });
+    expect(latencies[0]?._aws.CloudWatchMetrics[0]).toMatchObject({
+      Dimensions: [[...PROBE_CHECK_DIMENSION_NAMES]],
+      Metrics: [{ Name: MetricName.ProbeCheckLatency, Unit: 'Milliseconds' }],
+    });
     expect(latencies[0]?.[MetricName.ProbeCheckLatency]).toEqual(expect.any(Number));
   });
 
@@ -181,17 +196,35 @@ describe('the coturn probe and GET /api/calls/health/coturn', () => {
     await dynamo().send(
       new PutItemCommand({
         TableName: tableName(),
-        Item: toAttributes({ ...keys.probeResult('coturn'), component: 'coturn', status: 'ok', checked_at: checkedAt, latency_ms: 9, checks: [] }),
+        Item: toAttributes({
+          ...keys.probeResult('coturn'),
+          component: 'coturn',
+          status: 'ok',
+          checked_at: checkedAt,
+          latency_ms: 9,
+          checks: [],
+        }),
       }),
     );
     const response = await call('health.coturn');
     expect(response.status).toBe(503);
-    expect(response.body).toMatchObject({ status: 'unknown', checked_at: checkedAt, checks: [], detail: expect.stringMatching(/older than 180 s/) });
+    expect(response.body).toMatchObject({
+      status: 'unknown',
+      checked_at: checkedAt,
+      checks: [],
+      detail: expect.stringMatching(/older than 180 s/),
+    });
   });
 
   it('keeps the newer result when a slower, older run finishes last', async () => {
     const now = Date.now();
-    const result = (at: number, status: 'ok' | 'down') => ({ component: 'coturn' as const, status, checked_at: new Date(at).toISOString(), latency_ms: 1, checks: [] });
+    const result = (at: number, status: 'ok' | 'down') => ({
+      component: 'coturn' as const,
+      status,
+      checked_at: new Date(at).toISOString(),
+      latency_ms: 1,
+      checks: [],
+    });
     expect(await saveProbeResult(result(now, 'ok'))).toBe(true);
     expect(await saveProbeResult(result(now - 1000, 'down'))).toBe(false);
     expect((await call('health.coturn')).body).toMatchObject({ status: 'ok', checked_at: new Date(now).toISOString() });
@@ -219,7 +252,11 @@ describe('the Jitsi probe and GET /api/calls/health/jitsi', () => {
     const response = await call('health.jitsi');
     expect(response.status).toBe(503);
     expect(response.body.status).toBe('down');
-    expect(response.body.checks[0]).toMatchObject({ name: 'public_front', ok: false, detail: expect.stringContaining('JITSI_PUBLIC_URL answered HTTP 502') });
+    expect(response.body.checks[0]).toMatchObject({
+      name: 'public_front',
+      ok: false,
+      detail: expect.stringContaining('JITSI_PUBLIC_URL answered HTTP 502'),
+    });
   });
 
   it('answers 503 down when the URL serves a page that is not Jitsi', async () => {
@@ -234,7 +271,10 @@ describe('the Jitsi probe and GET /api/calls/health/jitsi', () => {
     front.setMode('jitsi');
     const staleKey = 'a-stale-cached-jitsi-secret-0123456789abcdef';
     // The cached provider still holds the old key; the canary's fresh read gets JITSI_JWT_SECRET.
-    setSecretsProviderForTests({ jitsiSigningKey: async () => ({ alg: 'HS256', secret: staleKey }), turnAuth: async () => ({ kind: 'none' }) });
+    setSecretsProviderForTests({
+      jitsiSigningKey: async () => ({ alg: 'HS256', secret: staleKey }),
+      turnAuth: async () => ({ kind: 'none' }),
+    });
     try {
       await runJobOnce('probes.jitsi');
     } finally {
@@ -243,7 +283,10 @@ describe('the Jitsi probe and GET /api/calls/health/jitsi', () => {
     const response = await call('health.jitsi');
     expect(response.status).toBe(503);
     const canary = response.body.checks.find((check: { name: string }) => check.name === 'jwt_canary');
-    expect(canary).toMatchObject({ ok: false, detail: expect.stringMatching(/signing key in use differs from the current one .*rotation is propagating/) });
+    expect(canary).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/signing key in use differs from the current one .*rotation is propagating/),
+    });
     expect(response.raw).not.toContain(staleKey);
     expect(printed.join('')).not.toContain(staleKey);
     expect(emitted(MetricName.ProbeHealthy).at(-1)).toMatchObject({ [COMPONENT_DIMENSION]: 'jitsi', [MetricName.ProbeHealthy]: 0 });

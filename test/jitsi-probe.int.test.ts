@@ -39,9 +39,15 @@ function jitsiRoutes(stand: StandIn): Map<string, Handler> {
       'POST /http-bind',
       (_req, body, res) => {
         stand.boshBodies.push(body);
-        if (/type='terminate'/.test(body)) return send(res, 200, `<body xmlns='http://jabber.org/protocol/httpbind' type='terminate'/>`, 'text/xml');
+        if (/type='terminate'/.test(body))
+          return send(res, 200, `<body xmlns='http://jabber.org/protocol/httpbind' type='terminate'/>`, 'text/xml');
         if (!body.includes(`to='${XMPP_DOMAIN}'`)) {
-          return send(res, 200, `<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='improper-addressing'/>`, 'text/xml');
+          return send(
+            res,
+            200,
+            `<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='improper-addressing'/>`,
+            'text/xml',
+          );
         }
         send(
           res,
@@ -79,7 +85,9 @@ describe('runJitsiProbe against a local stand-in front', () => {
         return;
       }
       const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-      socket.end(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\nsec-websocket-protocol: xmpp\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\nsec-websocket-protocol: xmpp\r\n\r\n`,
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     stand.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -140,7 +148,10 @@ describe('runJitsiProbe against a local stand-in front', () => {
     const result = await probe();
     expect(result.status).toBe('down');
     expect(check(result, 'public_front').ok).toBe(true);
-    expect(check(result, 'xmpp')).toMatchObject({ ok: false, detail: 'BOSH /http-bind answered HTTP 502: the front cannot reach prosody behind it' });
+    expect(check(result, 'xmpp')).toMatchObject({
+      ok: false,
+      detail: 'BOSH /http-bind answered HTTP 502: the front cannot reach prosody behind it',
+    });
   });
 
   it('reports down when the front answers 503', async () => {
@@ -148,7 +159,9 @@ describe('runJitsiProbe against a local stand-in front', () => {
     stand.routes.set('GET /', (_req, _body, res) => send(res, 503, 'Service Unavailable'));
     const result = await probe();
     expect(result.status).toBe('down');
-    expect(check(result, 'public_front').detail).toBe('JITSI_PUBLIC_URL answered HTTP 503: the Jitsi web server is unavailable or in maintenance');
+    expect(check(result, 'public_front').detail).toBe(
+      'JITSI_PUBLIC_URL answered HTTP 503: the Jitsi web server is unavailable or in maintenance',
+    );
   });
 
   it('reports down when the videobridge reports unhealthy', async () => {
@@ -156,7 +169,9 @@ describe('runJitsiProbe against a local stand-in front', () => {
     stand.routes.set('GET /jvb/about/health', (_req, _body, res) => send(res, 500, 'unhealthy'));
     const result = await probe();
     expect(result.status).toBe('down');
-    expect(check(result, 'jvb_health').detail).toBe('The videobridge (JVB_HEALTH_URL) answered HTTP 500: it reports itself unhealthy; see its log');
+    expect(check(result, 'jvb_health').detail).toBe(
+      'The videobridge (JVB_HEALTH_URL) answered HTTP 500: it reports itself unhealthy; see its log',
+    );
     expect(check(result, 'jicofo_health').ok).toBe(true);
   });
 
@@ -212,7 +227,10 @@ describe('runJitsiProbe against a local stand-in front', () => {
     stand.routes.delete('GET /config.js');
     const result = await probe();
     expect(check(result, 'public_front').detail).toBe('JITSI_PUBLIC_URL answers 200: the page is Jitsi Meet; config.js was not served');
-    expect(check(result, 'xmpp')).toMatchObject({ ok: true, detail: expect.stringMatching(/^BOSH \/http-bind answers as prosody \(GET only/) });
+    expect(check(result, 'xmpp')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^BOSH \/http-bind answers as prosody \(GET only/),
+    });
     expect(stand.boshBodies).toEqual([]);
   });
 
@@ -239,7 +257,9 @@ describe('runJitsiProbe against a local stand-in front', () => {
     stand.routes = jitsiRoutes(stand);
     stand.routes.delete('POST /http-bind');
     const result = await probe();
-    expect(check(result, 'xmpp').detail).toBe('BOSH /http-bind answers 404; /xmpp-websocket answered HTTP 404 instead of an upgrade: nothing is served at that path');
+    expect(check(result, 'xmpp').detail).toBe(
+      'BOSH /http-bind answers 404; /xmpp-websocket answered HTTP 404 instead of an upgrade: nothing is served at that path',
+    );
     expect(result.status).toBe('down');
   });
 
@@ -252,7 +272,9 @@ describe('runJitsiProbe against a local stand-in front', () => {
   });
 
   it('reports a throwing canary by its error code only', async () => {
-    const error = Object.assign(new Error('signature verification failed for key s3cr3t'), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+    const error = Object.assign(new Error('signature verification failed for key s3cr3t'), {
+      code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    });
     const result = await probe({ canary: async () => Promise.reject(error) });
     expect(check(result, 'jwt_canary').detail).toBe('The JWT canary failed (ERR_JWS_SIGNATURE_VERIFICATION_FAILED)');
   });

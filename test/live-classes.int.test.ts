@@ -39,8 +39,12 @@ async function newCourse(): Promise<string> {
   const courseId = `bio-${hex()}`;
   expect((await call('courses.put-instructor', { as: admin, params: { course_id: courseId, user_id: instructor.sub } })).status).toBe(204);
   const otherCourse = `chem-${hex()}`;
-  expect((await call('courses.put-instructor', { as: admin, params: { course_id: otherCourse, user_id: otherInstructor.sub } })).status).toBe(204);
-  expect((await call('courses.put-enrollment', { as: instructor, params: { course_id: courseId, user_id: student.sub } })).status).toBe(204);
+  expect(
+    (await call('courses.put-instructor', { as: admin, params: { course_id: otherCourse, user_id: otherInstructor.sub } })).status,
+  ).toBe(204);
+  expect((await call('courses.put-enrollment', { as: instructor, params: { course_id: courseId, user_id: student.sub } })).status).toBe(
+    204,
+  );
   return courseId;
 }
 
@@ -99,7 +103,11 @@ describe('permission matrix', () => {
     const courseId = await newCourse();
     const expected: Record<Actor, Expected> = { ...managers(204), instructor: deny('forbidden') };
     for (const actor of ACTORS) {
-      await check(actor, expected[actor], await call('courses.put-instructor', { as: actors[actor], params: { course_id: courseId, user_id: `new-${actor}` } }));
+      await check(
+        actor,
+        expected[actor],
+        await call('courses.put-instructor', { as: actors[actor], params: { course_id: courseId, user_id: `new-${actor}` } }),
+      );
     }
   });
 
@@ -116,7 +124,11 @@ describe('permission matrix', () => {
   it('live-classes.create: admins and the course instructors', async () => {
     const courseId = await newCourse();
     for (const actor of ACTORS) {
-      await check(actor, managers(201)[actor], await call('live-classes.create', { as: actors[actor], params: { course_id: courseId }, body: { title: `By ${actor}` } }));
+      await check(
+        actor,
+        managers(201)[actor],
+        await call('live-classes.create', { as: actors[actor], params: { course_id: courseId }, body: { title: `By ${actor}` } }),
+      );
     }
   });
 
@@ -125,7 +137,11 @@ describe('permission matrix', () => {
     const created = await newClass(courseId);
     for (const actor of ACTORS) {
       await check(actor, members(200)[actor], await call('live-classes.list', { as: actors[actor], params: { course_id: courseId } }));
-      await check(actor, members(200)[actor], await call('live-classes.get', { as: actors[actor], params: { live_class_id: created.live_class_id } }));
+      await check(
+        actor,
+        members(200)[actor],
+        await call('live-classes.get', { as: actors[actor], params: { live_class_id: created.live_class_id } }),
+      );
     }
   });
 
@@ -133,7 +149,11 @@ describe('permission matrix', () => {
     const courseId = await newCourse();
     for (const actor of ACTORS) {
       const created = await newClass(courseId);
-      await check(actor, managers(200)[actor], await call('live-classes.start', { as: actors[actor], params: { live_class_id: created.live_class_id } }));
+      await check(
+        actor,
+        managers(200)[actor],
+        await call('live-classes.start', { as: actors[actor], params: { live_class_id: created.live_class_id } }),
+      );
     }
   });
 
@@ -166,9 +186,18 @@ describe('permission matrix', () => {
 
   it('answers 404 not_found for an unknown course or live class on every route', async () => {
     const course = { course_id: `nope-${hex()}` };
-    expect(outcome(await call('courses.put-enrollment', { as: admin, params: { ...course, user_id: 'x' } }))).toEqual({ status: 404, error: 'not_found' });
-    expect(outcome(await call('courses.delete-enrollment', { as: admin, params: { ...course, user_id: 'x' } }))).toEqual({ status: 404, error: 'not_found' });
-    expect(outcome(await call('live-classes.create', { as: admin, params: course, body: { title: 'x' } }))).toEqual({ status: 404, error: 'not_found' });
+    expect(outcome(await call('courses.put-enrollment', { as: admin, params: { ...course, user_id: 'x' } }))).toEqual({
+      status: 404,
+      error: 'not_found',
+    });
+    expect(outcome(await call('courses.delete-enrollment', { as: admin, params: { ...course, user_id: 'x' } }))).toEqual({
+      status: 404,
+      error: 'not_found',
+    });
+    expect(outcome(await call('live-classes.create', { as: admin, params: course, body: { title: 'x' } }))).toEqual({
+      status: 404,
+      error: 'not_found',
+    });
     expect(outcome(await call('live-classes.list', { as: student, params: course }))).toEqual({ status: 404, error: 'not_found' });
     for (const operation of ['get', 'start', 'join', 'token', 'leave', 'attendance', 'end']) {
       const response = await call(`live-classes.${operation}`, { as: admin, params: { live_class_id: 'missing' } });
@@ -195,7 +224,9 @@ describe('course ids and validation', () => {
     const params = { course_id: courseId };
     expect((await call('live-classes.create', { as: instructor, params, body: {} })).status).toBe(400);
     expect((await call('live-classes.create', { as: instructor, params, body: { title: '  ' } })).status).toBe(400);
-    expect((await call('live-classes.create', { as: instructor, params, body: { title: 'x', scheduled_at: 'tomorrow' } })).status).toBe(400);
+    expect((await call('live-classes.create', { as: instructor, params, body: { title: 'x', scheduled_at: 'tomorrow' } })).status).toBe(
+      400,
+    );
     const unknown = await call('live-classes.create', { as: instructor, params, body: { title: 'x', room_name: 'mine' } });
     expect(unknown.status).toBe(400);
     expect(JSON.stringify(unknown.body.details)).toContain('room_name');
@@ -211,7 +242,12 @@ describe('creating and listing live classes', () => {
       body: { title: 'Mitosis', scheduled_at: '2026-11-21T10:00:00+01:00' },
     });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ course_id: courseId, title: 'Mitosis', status: 'scheduled', scheduled_at: '2026-11-21T09:00:00.000Z' });
+    expect(response.body).toMatchObject({
+      course_id: courseId,
+      title: 'Mitosis',
+      status: 'scheduled',
+      scheduled_at: '2026-11-21T09:00:00.000Z',
+    });
     expect(response.body.room_name).toBe(`${courseId}-${response.body.live_class_id}-${response.body.room_name.split('-').at(-1)}`);
     const listed = await call('live-classes.list', { as: student, params: { course_id: courseId } });
     expect(listed.body.items).toEqual([response.body]);
@@ -224,12 +260,20 @@ describe('creating and listing live classes', () => {
     const courseId = await newCourse();
     const ids: string[] = [];
     for (const hour of ['11', '09', '10']) {
-      const created = await call('live-classes.create', { as: admin, params: { course_id: courseId }, body: { title: hour, scheduled_at: `2026-11-21T${hour}:00:00.000Z` } });
+      const created = await call('live-classes.create', {
+        as: admin,
+        params: { course_id: courseId },
+        body: { title: hour, scheduled_at: `2026-11-21T${hour}:00:00.000Z` },
+      });
       ids.push(created.body.live_class_id);
     }
     const first = await call('live-classes.list', { as: instructor, params: { course_id: courseId }, query: 'limit=2' });
     expect(first.body.items.map((item: any) => item.title)).toEqual(['09', '10']);
-    const second = await call('live-classes.list', { as: instructor, params: { course_id: courseId }, query: `limit=2&cursor=${first.body.next_cursor}` });
+    const second = await call('live-classes.list', {
+      as: instructor,
+      params: { course_id: courseId },
+      query: `limit=2&cursor=${first.body.next_cursor}`,
+    });
     expect(second.body.items.map((item: any) => item.title)).toEqual(['11']);
     expect(second.body.next_cursor).toBeNull();
     expect((await call('live-classes.list', { as: instructor, params: { course_id: courseId }, query: 'cursor=bm9wZQ' })).status).toBe(400);
@@ -239,7 +283,11 @@ describe('creating and listing live classes', () => {
     const courseId = await newCourse();
     const responses = await Promise.all(
       Array.from({ length: 30 }, (_, index) =>
-        call('live-classes.create', { as: index % 2 ? admin : instructor, params: { course_id: courseId }, body: { title: `Class ${index}` } }),
+        call('live-classes.create', {
+          as: index % 2 ? admin : instructor,
+          params: { course_id: courseId },
+          body: { title: `Class ${index}` },
+        }),
       ),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(30).fill(201));
@@ -249,7 +297,9 @@ describe('creating and listing live classes', () => {
       expect(response.body.room_name).toMatch(new RegExp(`^${courseId}-${response.body.live_class_id}-[a-z2-7]{26}$`));
     }
     const claims = await Promise.all(
-      rooms.map((room) => dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.room(room)), ConsistentRead: true }))),
+      rooms.map((room) =>
+        dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.room(room)), ConsistentRead: true })),
+      ),
     );
     claims.forEach((claim, index) => expect(claim.Item?.live_class_id?.S).toBe(responses[index]?.body.live_class_id));
     expect((await call('live-classes.list', { as: student, params: { course_id: courseId } })).body.items).toHaveLength(30);
@@ -263,14 +313,21 @@ describe('creating and listing live classes', () => {
     );
     const draws = { ids: ['aaaaaaaaaaaaaaaa', 'cccccccccccccccc'], suffixes: ['b'.repeat(26), 'd'.repeat(26)] };
     const caller: Caller = { userId: instructor.sub, roles: new Set(['instructor']), isAdmin: false };
-    const created = await createLiveClass(caller, courseId, { title: 'Collision' }, {
-      liveClassId: () => draws.ids.shift() as string,
-      roomSuffix: () => draws.suffixes.shift() as string,
-    });
+    const created = await createLiveClass(
+      caller,
+      courseId,
+      { title: 'Collision' },
+      {
+        liveClassId: () => draws.ids.shift() as string,
+        roomSuffix: () => draws.suffixes.shift() as string,
+      },
+    );
     expect(created.room_name).toBe(`${courseId}-cccccccccccccccc-${'d'.repeat(26)}`);
     expect(draws.ids).toEqual([]);
     // Nothing of the refused attempt was written.
-    const refused = await dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.liveClass('aaaaaaaaaaaaaaaa')) }));
+    const refused = await dynamo().send(
+      new GetItemCommand({ TableName: tableName(), Key: toAttributes(keys.liveClass('aaaaaaaaaaaaaaaa')) }),
+    );
     expect(refused.Item).toBeUndefined();
   });
 });
@@ -299,7 +356,14 @@ describe('joining and tokens', () => {
     expect(claims.nbf).toBe(claims.iat - 30);
     expect(new Date(started.body.token_expires_at).getTime()).toBe(claims.exp * 1000);
     expect(claims.context).toEqual({
-      user: { id: 'lc-teacher', name: 'Tina Teacher', email: 'tina@example.com', moderator: true, affiliation: 'owner', lobby_bypass: true },
+      user: {
+        id: 'lc-teacher',
+        name: 'Tina Teacher',
+        email: 'tina@example.com',
+        moderator: true,
+        affiliation: 'owner',
+        lobby_bypass: true,
+      },
       features: { recording: true, livestreaming: false, transcription: false, 'outbound-call': false },
     });
   });
@@ -328,7 +392,11 @@ describe('joining and tokens', () => {
     const courseId = await newCourse();
     const { live_class_id } = await liveClass(courseId);
     const adminJoin = await call('live-classes.join', { as: admin, params: { live_class_id } });
-    expect((await verifyJitsi(adminJoin.body.token)).context.user).toMatchObject({ moderator: true, affiliation: 'owner', lobby_bypass: true });
+    expect((await verifyJitsi(adminJoin.body.token)).context.user).toMatchObject({
+      moderator: true,
+      affiliation: 'owner',
+      lobby_bypass: true,
+    });
     // No global instructor role, but assigned to this course: a host.
     const assigned: TestUser = { sub: `ta-${hex()}`, roles: ['student'] };
     await call('courses.put-instructor', { as: admin, params: { course_id: courseId, user_id: assigned.sub } });
@@ -464,9 +532,13 @@ describe('enrollment', () => {
     const { live_class_id } = await liveClass(courseId);
     const params = { live_class_id };
     expect((await call('live-classes.join', { as: student, params })).status).toBe(200);
-    expect((await call('courses.delete-enrollment', { as: instructor, params: { course_id: courseId, user_id: student.sub } })).status).toBe(204);
+    expect(
+      (await call('courses.delete-enrollment', { as: instructor, params: { course_id: courseId, user_id: student.sub } })).status,
+    ).toBe(204);
     // Idempotent.
-    expect((await call('courses.delete-enrollment', { as: instructor, params: { course_id: courseId, user_id: student.sub } })).status).toBe(204);
+    expect(
+      (await call('courses.delete-enrollment', { as: instructor, params: { course_id: courseId, user_id: student.sub } })).status,
+    ).toBe(204);
 
     expect(outcome(await call('live-classes.join', { as: student, params }))).toEqual({ status: 403, error: 'not_enrolled' });
     expect(outcome(await call('live-classes.token', { as: student, params }))).toEqual({ status: 403, error: 'not_enrolled' });
@@ -474,7 +546,9 @@ describe('enrollment', () => {
     // Leaving is still allowed: the session was theirs.
     expect((await call('live-classes.leave', { as: student, params })).status).toBe(200);
 
-    expect((await call('courses.put-enrollment', { as: instructor, params: { course_id: courseId, user_id: student.sub } })).status).toBe(204);
+    expect((await call('courses.put-enrollment', { as: instructor, params: { course_id: courseId, user_id: student.sub } })).status).toBe(
+      204,
+    );
     const back = await call('live-classes.join', { as: student, params });
     expect(back.status).toBe(200);
     expect(decodeJwt(back.body.token).room).toBe(back.body.room);

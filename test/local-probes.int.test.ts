@@ -79,7 +79,8 @@ async function standInFront() {
     const route = `${request.method} ${request.url?.split('?')[0]}`;
     const answer = (status: number, body = '') => response.writeHead(status).end(body);
     if (failing) return answer(502);
-    if (route === 'GET /') return answer(200, '<html><script src="config.js"></script><script src="libs/app.bundle.min.js"></script></html>');
+    if (route === 'GET /')
+      return answer(200, '<html><script src="config.js"></script><script src="libs/app.bundle.min.js"></script></html>');
     if (route === 'GET /config.js') return answer(200, "var config = { hosts: { domain: 'meet.test' } };");
     if (route === 'POST /http-bind') return answer(200, "<body xmlns='http://jabber.org/protocol/httpbind' sid='s1'/>");
     return answer(404);
@@ -96,7 +97,13 @@ describe('npm run dev with a local coturn and Jitsi stand-in', () => {
   it('reports coturn ok with the right secret and down with a wrong one, and follows the Jitsi front', async () => {
     const [coturn, front] = await Promise.all([startCoturn({ secret: SECRET }), standInFront()]);
     const dataDir = mkdtempSync(join(tmpdir(), 'calls-probes-'));
-    const env = { DATA_DIR: dataDir, TURN_HOST: '127.0.0.1', TURN_PORT: String(coturn.port), JITSI_PUBLIC_URL: front.url, PROBE_INTERVAL_SECONDS: '10' };
+    const env = {
+      DATA_DIR: dataDir,
+      TURN_HOST: '127.0.0.1',
+      TURN_PORT: String(coturn.port),
+      JITSI_PUBLIC_URL: front.url,
+      PROBE_INTERVAL_SECONDS: '10',
+    };
     try {
       const server = await startDevServer({ ...env, TURN_SECRET: SECRET });
       try {
@@ -112,7 +119,9 @@ describe('npm run dev with a local coturn and Jitsi stand-in', () => {
       try {
         const coturnDown = await healthUntil(restarted, 'coturn', 'down');
         expect(coturnDown.status).toBe(503);
-        expect(coturnDown.body.checks?.find((check) => check.name === 'turn_allocate')?.detail).toMatch(/TURN rejected the credentials \(401\)/);
+        expect(coturnDown.body.checks?.find((check) => check.name === 'turn_allocate')?.detail).toMatch(
+          /TURN rejected the credentials \(401\)/,
+        );
         const jitsiDown = await healthUntil(restarted, 'jitsi', 'down');
         expect(jitsiDown.body.checks?.[0]).toMatchObject({ name: 'public_front', ok: false, detail: expect.stringContaining('HTTP 502') });
       } finally {

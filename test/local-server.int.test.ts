@@ -72,7 +72,8 @@ describe('npm run dev', () => {
   it('serves the runbook flow over HTTP, keeps data across a restart, and stops DynamoDB Local on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'calls-dev-'));
     const server = await startDevServer(dataDir);
-    const token = async (sub: string) => (await api(server, 'POST', '/_local/token', undefined, { sub, name: sub.toUpperCase() })).body.token as string;
+    const token = async (sub: string) =>
+      (await api(server, 'POST', '/_local/token', undefined, { sub, name: sub.toUpperCase() })).body.token as string;
     const alice = await token('alice');
     const bob = await token('bob');
 

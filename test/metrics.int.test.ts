@@ -65,9 +65,13 @@ describe('EMF metrics', () => {
     const thread = await call('threads.create', { as: { sub: 'ann' }, body: { member_ids: ['ben'] } });
     await call('calls.start', { as: { sub: 'ann' }, body: { thread_id: thread.body.thread_id, call_type: 'audio' } });
     printed = [];
-    expect((await call('calls.start', { as: { sub: 'ben' }, body: { thread_id: thread.body.thread_id, call_type: 'audio' } })).status).toBe(409);
+    expect((await call('calls.start', { as: { sub: 'ben' }, body: { thread_id: thread.body.thread_id, call_type: 'audio' } })).status).toBe(
+      409,
+    );
     expect(emitted(MetricName.FailedToStartCall)).toHaveLength(0);
-    expect((await call('calls.start', { as: { sub: 'eve' }, body: { thread_id: thread.body.thread_id, call_type: 'audio' } })).status).toBe(403);
+    expect((await call('calls.start', { as: { sub: 'eve' }, body: { thread_id: thread.body.thread_id, call_type: 'audio' } })).status).toBe(
+      403,
+    );
     expect(emitted(MetricName.FailedToStartCall)[0]).toMatchObject({ FailedToStartCall: 1 });
     expect(emitted(MetricName.FailedToStartCallByReason)[0]).toMatchObject({ reason: 'not_a_thread_member' });
   });

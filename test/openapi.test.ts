@@ -32,7 +32,7 @@ describe('OpenAPI document', () => {
     expect(start.responses['409'].description).toContain('call_in_progress');
   });
 
-  it('documents the health routes\' 503 with the health body, not the error body', () => {
+  it("documents the health routes' 503 with the health body, not the error body", () => {
     const health = (openApiDocument().paths['/api/calls/health/coturn'] as any).get;
     expect(health.responses['503'].content['application/json'].schema.properties.status).toBeDefined();
   });

@@ -34,7 +34,11 @@ async function newThread(): Promise<string> {
   const created = await call('threads.create', { as: alice, body: { member_ids: ['bob', 'carol', 'dave'] } });
   expect(created.status).toBe(201);
   const threadId = created.body.thread_id as string;
-  const promoted = await call('threads.put-member', { as: alice, params: { thread_id: threadId, user_id: 'bob' }, body: { role: 'moderator' } });
+  const promoted = await call('threads.put-member', {
+    as: alice,
+    params: { thread_id: threadId, user_id: 'bob' },
+    body: { role: 'moderator' },
+  });
   expect(promoted.status).toBe(200);
   return threadId;
 }
@@ -49,7 +53,11 @@ async function newCall(threadId?: string): Promise<{ threadId: string; callId: s
 
 async function consentedCall(threadId?: string) {
   const created = await newCall(threadId);
-  const consent = await call('calls.recording', { as: dave, params: { call_id: created.callId }, body: { action: 'start', consent_confirmed: true } });
+  const consent = await call('calls.recording', {
+    as: dave,
+    params: { call_id: created.callId },
+    body: { action: 'start', consent_confirmed: true },
+  });
   expect(consent.status).toBe(200);
   return created;
 }
@@ -100,7 +108,11 @@ describe('recording consent', () => {
 
   it('rejects consent_confirmed other than true with 400', async () => {
     const { callId } = await newCall();
-    const response = await call('calls.recording', { as: dave, params: { call_id: callId }, body: { action: 'start', consent_confirmed: false } });
+    const response = await call('calls.recording', {
+      as: dave,
+      params: { call_id: callId },
+      body: { action: 'start', consent_confirmed: false },
+    });
     expect(response).toMatchObject({ status: 400, body: { error: 'validation_error' } });
   });
 
@@ -111,7 +123,11 @@ describe('recording consent', () => {
     ['an admin', admin],
   ])('lets %s start with consent, recording who, when and the consent text version', async (_, user) => {
     const { callId } = await newCall();
-    const response = await call('calls.recording', { as: user, params: { call_id: callId }, body: { action: 'start', consent_confirmed: true } });
+    const response = await call('calls.recording', {
+      as: user,
+      params: { call_id: callId },
+      body: { action: 'start', consent_confirmed: true },
+    });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       call_id: callId,
@@ -123,7 +139,13 @@ describe('recording consent', () => {
     });
     expect((await call('calls.log', { as: carol, params: { call_id: callId } })).body.consent_recorded).toBe(true);
     expect(await rawOfType(callId, 'recording_action')).toEqual([
-      expect.objectContaining({ action: 'start', user_id: user.sub, at: response.body.action_at, consent_confirmed: true, text_version: 'v1' }),
+      expect.objectContaining({
+        action: 'start',
+        user_id: user.sub,
+        at: response.body.action_at,
+        consent_confirmed: true,
+        text_version: 'v1',
+      }),
     ]);
   });
 
@@ -131,7 +153,12 @@ describe('recording consent', () => {
     const { callId } = await consentedCall();
     const stopped = await call('calls.recording', { as: bob, params: { call_id: callId }, body: { action: 'stop' } });
     expect(stopped.status).toBe(200);
-    expect(stopped.body).toMatchObject({ recording: 'stopped', action_by: 'bob', consent_recorded: true, consent: { recorded_by: 'dave' } });
+    expect(stopped.body).toMatchObject({
+      recording: 'stopped',
+      action_by: 'bob',
+      consent_recorded: true,
+      consent: { recorded_by: 'dave' },
+    });
     const actions = await rawOfType(callId, 'recording_action');
     expect(actions.map((item) => [item.action, item.user_id])).toEqual([
       ['start', 'dave'],
@@ -210,7 +237,11 @@ describe('recording metadata', () => {
     const created = await createRecording(callId);
     const [item, ...others] = await rawOfType(callId, 'recording');
     expect(others).toEqual([]);
-    expect(item).toMatchObject({ recording_id: created.recording_id, call_id: callId, encrypted_uris: expect.stringMatching(/^v1\.local\./) });
+    expect(item).toMatchObject({
+      recording_id: created.recording_id,
+      call_id: callId,
+      encrypted_uris: expect.stringMatching(/^v1\.local\./),
+    });
     expect(item).not.toHaveProperty('storage_uri');
     expect(item).not.toHaveProperty('transcript_uri');
     const stored = JSON.stringify(await rawPartition(callId));
@@ -221,7 +252,12 @@ describe('recording metadata', () => {
 
   it('lists decrypted recordings by start time to the initiator, an owner, a moderator and an admin', async () => {
     const { callId } = await consentedCall();
-    const later = await createRecording(callId, { started_at: '2026-11-21T10:00:00.000Z', ended_at: '2026-11-21T10:05:00.000Z', transcript_uri: undefined, size_bytes: undefined });
+    const later = await createRecording(callId, {
+      started_at: '2026-11-21T10:00:00.000Z',
+      ended_at: '2026-11-21T10:05:00.000Z',
+      transcript_uri: undefined,
+      size_bytes: undefined,
+    });
     const earlier = await createRecording(callId);
     for (const user of [dave, alice, bob, admin]) {
       const listed = await call('calls.recordings-list', { as: user, params: { call_id: callId } });

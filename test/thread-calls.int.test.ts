@@ -18,7 +18,12 @@ async function newThread(owner: TestUser = alice, members: string[] = ['bob', 'c
 
 function events(): any[] {
   const file = process.env.EVENTS_FILE as string;
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [];
+  return existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+    : [];
 }
 
 beforeAll(async () => {
@@ -52,13 +57,25 @@ describe('threads', () => {
 
   it('lets owners and moderators manage members, not plain members', async () => {
     const threadId = await newThread();
-    const promote = await call('threads.put-member', { as: alice, params: { thread_id: threadId, user_id: 'bob' }, body: { role: 'moderator' } });
+    const promote = await call('threads.put-member', {
+      as: alice,
+      params: { thread_id: threadId, user_id: 'bob' },
+      body: { role: 'moderator' },
+    });
     expect(promote).toMatchObject({ status: 200, body: { user_id: 'bob', role: 'moderator' } });
     const add = await call('threads.put-member', { as: bob, params: { thread_id: threadId, user_id: 'dave' }, body: { role: 'member' } });
     expect(add.status).toBe(200);
-    const denied = await call('threads.put-member', { as: carol, params: { thread_id: threadId, user_id: 'erin' }, body: { role: 'member' } });
+    const denied = await call('threads.put-member', {
+      as: carol,
+      params: { thread_id: threadId, user_id: 'erin' },
+      body: { role: 'member' },
+    });
     expect(denied).toMatchObject({ status: 403, body: { error: 'forbidden' } });
-    const demoteOwner = await call('threads.put-member', { as: bob, params: { thread_id: threadId, user_id: 'alice' }, body: { role: 'member' } });
+    const demoteOwner = await call('threads.put-member', {
+      as: bob,
+      params: { thread_id: threadId, user_id: 'alice' },
+      body: { role: 'member' },
+    });
     expect(demoteOwner.status).toBe(403);
     const members = (await call('threads.get', { as: alice, params: { thread_id: threadId } })).body.members;
     expect(members).toContainEqual({ user_id: 'dave', role: 'member' });
@@ -98,7 +115,9 @@ describe('request validation and auth', () => {
   it('answers 401 unauthorized without a token, with alg none, and with a garbage token', async () => {
     expect((await call('threads.create', { as: null, body: { member_ids: ['bob'] } })).status).toBe(401);
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ sub: 'alice', iss: process.env.AUTH_ISSUER, aud: process.env.AUTH_AUDIENCE, exp: 9999999999 })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ sub: 'alice', iss: process.env.AUTH_ISSUER, aud: process.env.AUTH_AUDIENCE, exp: 9999999999 }),
+    ).toString('base64url');
     const unsigned = await call('threads.create', { as: `Bearer ${header}.${payload}.`, body: { member_ids: ['bob'] } });
     expect(unsigned).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
     expect((await call('threads.create', { as: 'Bearer a.b.c', body: { member_ids: ['bob'] } })).status).toBe(401);
@@ -120,7 +139,11 @@ describe('request validation and auth', () => {
     const good = { iss: process.env.AUTH_ISSUER as string, aud: process.env.AUTH_AUDIENCE as string, exp: now + 600 };
     const body = { member_ids: ['bob'] };
     expect((await call('threads.create', { as: `Bearer ${await sign(good)}`, body })).status).toBe(201);
-    for (const claims of [{ ...good, iss: 'https://someone-else.example' }, { ...good, aud: 'another-api' }, { ...good, exp: now - 1 }]) {
+    for (const claims of [
+      { ...good, iss: 'https://someone-else.example' },
+      { ...good, aud: 'another-api' },
+      { ...good, exp: now - 1 },
+    ]) {
       const response = await call('threads.create', { as: `Bearer ${await sign(claims)}`, body });
       expect(response).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
     }
@@ -205,7 +228,9 @@ describe('thread calls', () => {
 
   it('refuses to start for outsiders (403) and unknown threads (404)', async () => {
     const threadId = await newThread();
-    expect((await call('calls.start', { as: mallory, body: { thread_id: threadId, call_type: 'video' } })).body.error).toBe('not_a_thread_member');
+    expect((await call('calls.start', { as: mallory, body: { thread_id: threadId, call_type: 'video' } })).body.error).toBe(
+      'not_a_thread_member',
+    );
     expect((await call('calls.start', { as: alice, body: { thread_id: 'missing', call_type: 'video' } })).status).toBe(404);
     expect((await call('calls.start', { as: alice, body: { thread_id: threadId, call_type: 'screen' } })).status).toBe(400);
   });
@@ -304,7 +329,11 @@ describe('thread calls', () => {
     expect(first.status).toBe(200);
     expect(first.body.items.map((item: any) => item.call_id)).toEqual([ids[2], ids[1]]);
     expect(first.body.next_cursor).toEqual(expect.any(String));
-    const second = await call('threads.list-calls', { as: bob, params: { thread_id: threadId }, query: `limit=2&cursor=${first.body.next_cursor}` });
+    const second = await call('threads.list-calls', {
+      as: bob,
+      params: { thread_id: threadId },
+      query: `limit=2&cursor=${first.body.next_cursor}`,
+    });
     expect(second.body.items.map((item: any) => item.call_id)).toEqual([ids[0]]);
     expect(second.body.next_cursor).toBeNull();
     expect(second.body.items[0].participants[0]).toMatchObject({ user_id: 'alice' });
@@ -342,6 +371,9 @@ describe('thread calls', () => {
 describe('config route', () => {
   it('answers without auth', async () => {
     const response = await call('calls.config', {});
-    expect(response).toMatchObject({ status: 200, body: { calls_enabled: true, jitsi_domain: 'jitsi.test.example', jitsi_url: 'https://jitsi.test.example' } });
+    expect(response).toMatchObject({
+      status: 200,
+      body: { calls_enabled: true, jitsi_domain: 'jitsi.test.example', jitsi_url: 'https://jitsi.test.example' },
+    });
   });
 });

@@ -95,12 +95,21 @@ const probeAlarm = (component: ProbeComponent, description: string): ProbeAlarmD
 });
 
 export const probeAlarms: readonly ProbeAlarmDefinition[] = [
-  probeAlarm('jitsi', 'The Jitsi probe reports down (or has not reported) for 3 probe periods: GET /api/calls/health/jitsi names the failing check; ops/probes.md says what to do.'),
-  probeAlarm('coturn', 'The coturn probe reports down (or has not reported) for 3 probe periods: GET /api/calls/health/coturn names the failing check; ops/probes.md says what to do.'),
+  probeAlarm(
+    'jitsi',
+    'The Jitsi probe reports down (or has not reported) for 3 probe periods: GET /api/calls/health/jitsi names the failing check; ops/probes.md says what to do.',
+  ),
+  probeAlarm(
+    'coturn',
+    'The coturn probe reports down (or has not reported) for 3 probe periods: GET /api/calls/health/coturn names the failing check; ops/probes.md says what to do.',
+  ),
 ];
 
 export function probeDimensionsMap(definition: ProbeAlarmDefinition, stage: Stage): Record<string, string> {
   return Object.fromEntries(
-    definition.dimensionNames.map((name) => [name, name === COMPONENT_DIMENSION ? definition.component : emittedDimensionValue(name, stage)]),
+    definition.dimensionNames.map((name) => [
+      name,
+      name === COMPONENT_DIMENSION ? definition.component : emittedDimensionValue(name, stage),
+    ]),
   );
 }

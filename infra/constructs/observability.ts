@@ -123,7 +123,12 @@ export class Observability extends Construct {
       period: PERIOD,
       label: 'API 5xx %',
     });
-    addAlarm('Api5xxRateAlarm', api5xxRate, policy.api5xxPercentThreshold, 'The HTTP API answers 5xx to too many requests (percent of requests).');
+    addAlarm(
+      'Api5xxRateAlarm',
+      api5xxRate,
+      policy.api5xxPercentThreshold,
+      'The HTTP API answers 5xx to too many requests (percent of requests).',
+    );
 
     for (const [operationId, fn] of props.functions) {
       addAlarm(
@@ -160,7 +165,9 @@ export class Observability extends Construct {
     addAlarm(
       'DynamoDbThrottlesAlarm',
       new MathExpression({
-        expression: Object.keys(throttleSeries).map((name) => `FILL(${name}, 0)`).join(' + '),
+        expression: Object.keys(throttleSeries)
+          .map((name) => `FILL(${name}, 0)`)
+          .join(' + '),
         usingMetrics: throttleSeries,
         period: PERIOD,
         label: 'DynamoDB throttle events',
@@ -192,16 +199,20 @@ export class Observability extends Construct {
     const latency = (statistic: string) => props.api.metricLatency({ period: PERIOD, statistic, label: `API latency ${statistic}` });
     const durationOf = (operationId: string, statistic: string) =>
       props.functions.get(operationId)?.metricDuration({ period: PERIOD, statistic, label: `${operationId} ${statistic}` });
-    const durations = ['calls.start', 'calls.join'].flatMap((id) => [durationOf(id, 'p50'), durationOf(id, 'p99')]).filter((metric) => metric !== undefined);
+    const durations = ['calls.start', 'calls.join']
+      .flatMap((id) => [durationOf(id, 'p50'), durationOf(id, 'p99')])
+      .filter((metric) => metric !== undefined);
 
     const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
-    dashboard.addWidgets(
-      new TextWidget({ markdown: `# Jitsi calls (${stage})\nAlarm meanings: ops/deploy.md`, width: 24, height: 2 }),
-    );
+    dashboard.addWidgets(new TextWidget({ markdown: `# Jitsi calls (${stage})\nAlarm meanings: ops/deploy.md`, width: 24, height: 2 }));
     dashboard.addWidgets(
       new GraphWidget({ title: 'Starts', left: [emf(MetricName.CallStarted), emf(MetricName.LiveClassStarted)], width: 8 }),
       new GraphWidget({ title: 'Joins', left: [emf(MetricName.CallJoined), emf(MetricName.LiveClassJoined)], width: 8 }),
-      new GraphWidget({ title: 'Failures', left: [emf(MetricName.JoinFailed), emf(MetricName.FailedToStartCall), emf(MetricName.EventPublishFailed)], width: 8 }),
+      new GraphWidget({
+        title: 'Failures',
+        left: [emf(MetricName.JoinFailed), emf(MetricName.FailedToStartCall), emf(MetricName.EventPublishFailed)],
+        width: 8,
+      }),
     );
     dashboard.addWidgets(
       new GraphWidget({ title: 'Join failures by reason', left: [byReason(MetricName.JoinFailedByReason)], width: 8 }),

@@ -160,6 +160,8 @@ export function resolveStageSettings(stageValue: unknown, stagesContext: unknown
     throw new StageConfigError(`Invalid context: ${problems.join('; ')}`);
   }
   const context =
-    overrides.callsEnabled === undefined ? parsed.data : { ...parsed.data, callsEnabled: parseFlag('callsEnabled', overrides.callsEnabled) };
+    overrides.callsEnabled === undefined
+      ? parsed.data
+      : { ...parsed.data, callsEnabled: parseFlag('callsEnabled', overrides.callsEnabled) };
   return { stage, context, policy: STAGE_POLICY[stage] };
 }

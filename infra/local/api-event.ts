@@ -36,7 +36,11 @@ export function compilePath(path: string): (rawPath: string) => Record<string, s
   };
 }
 
-export function apiGatewayEvent(route: RouteDefinition, request: HttpRequestParts, pathParameters: Record<string, string>): APIGatewayProxyEventV2WithJWTAuthorizer {
+export function apiGatewayEvent(
+  route: RouteDefinition,
+  request: HttpRequestParts,
+  pathParameters: Record<string, string>,
+): APIGatewayProxyEventV2WithJWTAuthorizer {
   const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
   const rawQueryString = request.rawQueryString ?? '';
   const query = new URLSearchParams(rawQueryString);

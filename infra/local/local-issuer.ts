@@ -15,7 +15,10 @@ export interface LocalIssuer {
   issuer: string;
   audience: string;
   jwks: { keys: JWK[] };
-  sign(claims: { sub: string; name?: string; email?: string; roles?: string[] }, options?: { ttlSeconds?: number; nowSeconds?: number }): Promise<string>;
+  sign(
+    claims: { sub: string; name?: string; email?: string; roles?: string[] },
+    options?: { ttlSeconds?: number; nowSeconds?: number },
+  ): Promise<string>;
 }
 
 async function createKeyFile(): Promise<JWK> {

@@ -82,7 +82,10 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-export async function startLocalServer(env: Record<string, string | undefined> = process.env, options: { log?: (line: string) => void } = {}): Promise<LocalServer> {
+export async function startLocalServer(
+  env: Record<string, string | undefined> = process.env,
+  options: { log?: (line: string) => void } = {},
+): Promise<LocalServer> {
   const log = options.log ?? ((line: string) => console.log(line));
   const settings = z.parse(localSettings, Object.fromEntries(Object.entries(env).filter(([, value]) => value)));
   const dataDir = resolve(settings.DATA_DIR);
@@ -141,7 +144,12 @@ export async function startLocalServer(env: Record<string, string | undefined> =
           }
           const claims = z.safeParse(TokenRequest, parsed);
           if (!claims.success) {
-            return send(response, 400, { error: 'validation_error', message: 'Expected {sub, name?, email?, roles?}.', details: claims.error.issues }, CORS_HEADERS);
+            return send(
+              response,
+              400,
+              { error: 'validation_error', message: 'Expected {sub, name?, email?, roles?}.', details: claims.error.issues },
+              CORS_HEADERS,
+            );
           }
           return send(response, 200, { token: await issuer.sign(claims.data) }, CORS_HEADERS);
         }
@@ -153,10 +161,21 @@ export async function startLocalServer(env: Record<string, string | undefined> =
           for (const [name, value] of Object.entries(request.headers)) {
             if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
           }
-          const event = apiGatewayEvent(route, { method, rawPath: requestUrl.pathname, rawQueryString: requestUrl.search.slice(1), headers, ...(body ? { body } : {}) }, pathParameters);
+          const event = apiGatewayEvent(
+            route,
+            { method, rawPath: requestUrl.pathname, rawQueryString: requestUrl.search.slice(1), headers, ...(body ? { body } : {}) },
+            pathParameters,
+          );
           const handler = await handlerFor(route);
-          const result = await handler(event, { functionName: route.id, awsRequestId: event.requestContext.requestId, getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
-          return send(response, result.statusCode ?? 200, result.body ?? '', { ...(result.headers as Record<string, string>), ...CORS_HEADERS });
+          const result = await handler(event, {
+            functionName: route.id,
+            awsRequestId: event.requestContext.requestId,
+            getRemainingTimeInMillis: () => 30_000,
+          } as unknown as Context);
+          return send(response, result.statusCode ?? 200, result.body ?? '', {
+            ...(result.headers as Record<string, string>),
+            ...CORS_HEADERS,
+          });
         }
         return send(response, 404, { error: 'not_found', message: 'No such route.' }, CORS_HEADERS);
       } catch (error) {
@@ -202,8 +221,12 @@ async function main() {
   console.log(`DynamoDB Local (pid ${server.dynamoDbPid}) keeps its data in ${server.dataDir}`);
   console.log(`OpenAPI: ${server.url}/api/openapi.json`);
   console.log('Try it:');
-  console.log(`  TOKEN=$(curl -s -X POST ${server.url}/_local/token -H 'content-type: application/json' -d '{"sub":"alice","name":"Alice"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')`);
-  console.log(`  curl -s -X POST ${server.url}/api/threads -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"title":"Standup","member_ids":["bob"]}'`);
+  console.log(
+    `  TOKEN=$(curl -s -X POST ${server.url}/_local/token -H 'content-type: application/json' -d '{"sub":"alice","name":"Alice"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')`,
+  );
+  console.log(
+    `  curl -s -X POST ${server.url}/api/threads -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"title":"Standup","member_ids":["bob"]}'`,
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

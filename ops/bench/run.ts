@@ -35,13 +35,31 @@ async function tokenBench() {
     ['RS256', { alg: 'RS256' as const, privateKeyPem: rsaPem, kid: 'k1' }],
   ] as const) {
     const iterations = label === 'HS256' ? 5000 : 1000;
-    await mintJitsiToken({ room: 'warm', user: { id: 'u' }, role: { kind: 'member', features: NO_FEATURES }, nowMs: Date.now() }, settings, key);
+    await mintJitsiToken(
+      { room: 'warm', user: { id: 'u' }, role: { kind: 'member', features: NO_FEATURES }, nowMs: Date.now() },
+      settings,
+      key,
+    );
     const started = performance.now();
     for (let index = 0; index < iterations; index++) {
-      await mintJitsiToken({ room: `room-${index}`, user: { id: `u${index}`, name: 'User' }, role: { kind: 'member', features: NO_FEATURES }, nowMs: Date.now() }, settings, key);
+      await mintJitsiToken(
+        {
+          room: `room-${index}`,
+          user: { id: `u${index}`, name: 'User' },
+          role: { kind: 'member', features: NO_FEATURES },
+          nowMs: Date.now(),
+        },
+        settings,
+        key,
+      );
     }
     const elapsed = performance.now() - started;
-    rows.push({ algorithm: label, tokens: iterations, 'tokens/s': Math.round((iterations / elapsed) * 1000), 'µs/token': round((elapsed / iterations) * 1000) });
+    rows.push({
+      algorithm: label,
+      tokens: iterations,
+      'tokens/s': Math.round((iterations / elapsed) * 1000),
+      'µs/token': round((elapsed / iterations) * 1000),
+    });
   }
   return rows;
 }
@@ -56,10 +74,19 @@ async function apiBench() {
     const issuer = await localIssuer('urn:bench');
     const dataDir = mkdtempSync(join(tmpdir(), 'calls-bench-'));
     Object.assign(process.env, {
-      STAGE: 'local', DYNAMODB_ENDPOINT: dynamoDb.endpoint, TABLE_NAME: 'bench', DATA_DIR: dataDir, EVENTS_MODE: 'local',
-      AUTH_MODE: 'jwks', AUTH_ISSUER: issuer.issuer, AUTH_AUDIENCE: issuer.audience, AUTH_JWKS: JSON.stringify(issuer.jwks),
-      JITSI_JWT_SECRET: randomBytes(32).toString('hex'), TURN_SECRET: randomBytes(24).toString('hex'),
-      POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT',
+      STAGE: 'local',
+      DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+      TABLE_NAME: 'bench',
+      DATA_DIR: dataDir,
+      EVENTS_MODE: 'local',
+      AUTH_MODE: 'jwks',
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_AUDIENCE: issuer.audience,
+      AUTH_JWKS: JSON.stringify(issuer.jwks),
+      JITSI_JWT_SECRET: randomBytes(32).toString('hex'),
+      TURN_SECRET: randomBytes(24).toString('hex'),
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
     await ensureTable(localDynamoClient(dynamoDb.endpoint), 'bench');
     const invoke = async (id: Parameters<typeof routeById>[0], sub: string, params: Record<string, string>, body?: unknown) => {
@@ -67,10 +94,18 @@ async function apiBench() {
       const { handler } = await import(`../../${route.entry}`);
       const rawPath = route.path.replace(/\{([a-z_]+)\}/g, (_: string, name: string) => params[name] ?? '');
       const token = await issuer.sign({ sub });
-      const event = apiGatewayEvent(route, { method: route.method, rawPath, headers: { authorization: `Bearer ${token}` }, ...(body ? { body: JSON.stringify(body) } : {}) }, params);
+      const event = apiGatewayEvent(
+        route,
+        { method: route.method, rawPath, headers: { authorization: `Bearer ${token}` }, ...(body ? { body: JSON.stringify(body) } : {}) },
+        params,
+      );
       const started = performance.now();
       const result = await handler(event, { getRemainingTimeInMillis: () => 30_000 });
-      return { ms: performance.now() - started, status: result.statusCode as number, body: result.body ? JSON.parse(result.body) : undefined };
+      return {
+        ms: performance.now() - started,
+        status: result.statusCode as number,
+        body: result.body ? JSON.parse(result.body) : undefined,
+      };
     };
 
     const members = Array.from({ length: 50 }, (_, index) => `member${index}`);
@@ -83,9 +118,15 @@ async function apiBench() {
       record('calls.start', [start.ms]);
       const callId = start.body.call_id as string;
       const joins = await Promise.all(members.slice(0, 10).map((sub) => invoke('calls.join', sub, { call_id: callId })));
-      record('calls.join', joins.map((join) => join.ms));
+      record(
+        'calls.join',
+        joins.map((join) => join.ms),
+      );
       const leaves = await Promise.all(members.slice(0, 5).map((sub) => invoke('calls.leave', sub, { call_id: callId })));
-      record('calls.leave', leaves.map((leave) => leave.ms));
+      record(
+        'calls.leave',
+        leaves.map((leave) => leave.ms),
+      );
       record('calls.end', [(await invoke('calls.end', 'owner', { call_id: callId })).ms]);
     }
     const memory = process.memoryUsage();
@@ -96,7 +137,9 @@ async function apiBench() {
         summarize('calls.leave (5 at once)', samples['calls.leave'] ?? [], 250),
         summarize('calls.end', samples['calls.end'] ?? []),
       ],
-      memory: [{ 'rss MB': round(memory.rss / 2 ** 20), 'heap used MB': round(memory.heapUsed / 2 ** 20), 'target heap MB (128 MB Lambda)': 96 }],
+      memory: [
+        { 'rss MB': round(memory.rss / 2 ** 20), 'heap used MB': round(memory.heapUsed / 2 ** 20), 'target heap MB (128 MB Lambda)': 96 },
+      ],
     };
   } finally {
     await dynamoDb.stop();

@@ -46,7 +46,8 @@ function fakeKmsWithContextBinding() {
   });
   kms.on(DecryptCommand).callsFake((input: { CiphertextBlob: Uint8Array; EncryptionContext: Record<string, string> }) => {
     const entry = stored.get(Buffer.from(input.CiphertextBlob).toString());
-    const sameContext = entry && JSON.stringify(Object.entries(entry.context).sort()) === JSON.stringify(Object.entries(input.EncryptionContext).sort());
+    const sameContext =
+      entry && JSON.stringify(Object.entries(entry.context).sort()) === JSON.stringify(Object.entries(input.EncryptionContext).sort());
     if (!entry || !sameContext) throw new InvalidCiphertextException({ message: '', $metadata: metadata });
     return { Plaintext: entry.plaintext, KeyId: KEY_ID };
   });

@@ -54,8 +54,7 @@ export function localRecordingCipher(dataDir: string): RecordingCipher {
 }
 
 // The format is authenticated too, so a future v2 cannot be fed to v1 code by relabeling.
-const additionalData = (context: EncryptionContext) =>
-  Buffer.from(`${FORMAT}\n${canonicalContext(context)}`, 'utf8');
+const additionalData = (context: EncryptionContext) => Buffer.from(`${FORMAT}\n${canonicalContext(context)}`, 'utf8');
 
 async function loadOrCreateKey(dataDir: string): Promise<Buffer> {
   const path = join(dataDir, LOCAL_KEY_FILE);

@@ -1,4 +1,11 @@
-import { BatchGetItemCommand, GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  GetItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  type AttributeValue,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
 import { AppError } from '../errors';
 import { dynamo, fromAttributes, send, tableName, toAttributes, toValues, type Item } from './client';
 import type { ItemKey } from './keys';
@@ -54,3 +61,6 @@ export async function queryPartition<T>(pk: string, sortKeyPrefix?: string): Pro
   } while (startKey);
   return items;
 }
+
+/** One TransactWriteItems call; cancellations reach the caller to be read with cancellationReasons. */
+export const transactWrite = (items: TransactWriteItem[]) => send(dynamo().send(new TransactWriteItemsCommand({ TransactItems: items })));

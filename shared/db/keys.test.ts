@@ -7,7 +7,7 @@ describe('keys', () => {
     expect(keys.callParticipant('c1', 'u1').sk.startsWith(PARTICIPANT_PREFIX)).toBe(true);
   });
 
-  it('sorts a thread\'s calls by start time within the thread\'s index partition', () => {
+  it("sorts a thread's calls by start time within the thread's index partition", () => {
     const older = keys.threadCallsIndex('t1', '2026-11-21T09:00:00.000Z', 'b');
     const newer = keys.threadCallsIndex('t1', '2026-11-21T10:00:00.000Z', 'a');
     expect(older.gsi1pk).toBe(keys.threadCallsPartition('t1'));

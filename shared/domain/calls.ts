@@ -1,20 +1,33 @@
-import {
-  GetItemCommand,
-  QueryCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { AppError, notFound, validationError } from '../errors';
 import type { Caller } from '../http/auth';
 import { NO_FEATURES, type JitsiRole } from '../jitsi/token';
-import { backoff, cancellationReasons, dynamo, fromAttributes, isConditionFailure, send, tableName, toAttributes, toValues } from '../db/client';
+import {
+  backoff,
+  cancellationReasons,
+  dynamo,
+  fromAttributes,
+  isConditionFailure,
+  send,
+  tableName,
+  toAttributes,
+  toValues,
+} from '../db/client';
 import { keys, PARTICIPANT_PREFIX } from '../db/keys';
 import { publishCallEvent } from '../events/publisher';
 import { joinCredentials, mintTokenFor, tokenResponse } from './join-info';
-import { closeAllOpenSessions, leaveOpenSession, openSessionWrite, secondsBetween, sessionDuration, sessionViews, type ParticipantRecord } from './sessions';
-import { getItem, getTwoItems, queryPartition } from '../db/items';
+import {
+  closeAllOpenSessions,
+  leaveOpenSession,
+  openSessionWrite,
+  secondsBetween,
+  sessionDuration,
+  sessionViews,
+  type ParticipantRecord,
+} from './sessions';
+import { getItem, getTwoItems, queryPartition, transactWrite } from '../db/items';
 import { loadThread, memberRole, type ThreadRecord } from './threads';
 
 export type CallType = 'audio' | 'video';
@@ -87,38 +100,32 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
 
   for (let attempt = 0; ; attempt++) {
     try {
-      await send(
-        dynamo().send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName(),
-                  Key: toAttributes(keys.thread(input.thread_id)),
-                  UpdateExpression: 'SET active_call_id = :call',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_exists(members.#user) AND attribute_not_exists(active_call_id)',
-                  ExpressionAttributeNames: { '#user': caller.userId },
-                  ExpressionAttributeValues: toValues({ ':call': callId }),
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-              {
-                Put: {
-                  TableName: tableName(),
-                  Item: toAttributes({
-                    ...keys.call(callId),
-                    ...keys.threadCallsIndex(call.thread_id, call.started_at, callId),
-                    type: 'call',
-                    ...call,
-                  }),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              openSessionWrite(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at),
-            ],
-          }),
-        ),
-      );
+      await transactWrite([
+        {
+          Update: {
+            TableName: tableName(),
+            Key: toAttributes(keys.thread(input.thread_id)),
+            UpdateExpression: 'SET active_call_id = :call',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_exists(members.#user) AND attribute_not_exists(active_call_id)',
+            ExpressionAttributeNames: { '#user': caller.userId },
+            ExpressionAttributeValues: toValues({ ':call': callId }),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        {
+          Put: {
+            TableName: tableName(),
+            Item: toAttributes({
+              ...keys.call(callId),
+              ...keys.threadCallsIndex(call.thread_id, call.started_at, callId),
+              type: 'call',
+              ...call,
+            }),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        openSessionWrite(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at),
+      ]);
       break;
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -144,7 +151,9 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
       call_type: call.call_type,
       initiator_id: caller.userId,
       started_at: call.started_at,
-      ring_user_ids: Object.keys(thread.members).filter((userId) => userId !== caller.userId).sort(),
+      ring_user_ids: Object.keys(thread.members)
+        .filter((userId) => userId !== caller.userId)
+        .sort(),
     },
   });
 
@@ -193,32 +202,26 @@ export async function joinCall(caller: Caller, callId: string) {
     if (!call) throw notFound('Call');
     if (call.status !== 'active') throw callEnded();
     const now = new Date();
-    const transaction = send(
-      dynamo().send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: tableName(),
-                Key: toAttributes(keys.call(callId)),
-                ConditionExpression: '#status = :active',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: toValues({ ':active': 'active' }),
-              },
-            },
-            {
-              ConditionCheck: {
-                TableName: tableName(),
-                Key: toAttributes(keys.thread(call.thread_id)),
-                ConditionExpression: 'attribute_exists(members.#user)',
-                ExpressionAttributeNames: { '#user': caller.userId },
-              },
-            },
-            openSessionWrite(keys.callParticipant(callId, caller.userId), caller.userId, participant, now.toISOString()),
-          ],
-        }),
-      ),
-    );
+    const transaction = transactWrite([
+      {
+        ConditionCheck: {
+          TableName: tableName(),
+          Key: toAttributes(keys.call(callId)),
+          ConditionExpression: '#status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: toValues({ ':active': 'active' }),
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: tableName(),
+          Key: toAttributes(keys.thread(call.thread_id)),
+          ConditionExpression: 'attribute_exists(members.#user)',
+          ExpressionAttributeNames: { '#user': caller.userId },
+        },
+      },
+      openSessionWrite(keys.callParticipant(callId, caller.userId), caller.userId, participant, now.toISOString()),
+    ]);
     const [outcome, role] = await Promise.allSettled([transaction, threadRoleOf(call.thread_id, caller.userId)]);
     if (outcome.status === 'fulfilled') {
       if (role.status === 'rejected') throw role.reason;
@@ -343,24 +346,18 @@ async function markEnded(call: CallRecord, endedBy: string, endedAt: string): Pr
   };
   for (let attempt = 0; ; attempt++) {
     try {
-      await send(
-        dynamo().send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              { Update: endCallUpdate },
-              {
-                Update: {
-                  TableName: tableName(),
-                  Key: toAttributes(keys.thread(call.thread_id)),
-                  UpdateExpression: 'REMOVE active_call_id',
-                  ConditionExpression: 'active_call_id = :call',
-                  ExpressionAttributeValues: toValues({ ':call': call.call_id }),
-                },
-              },
-            ],
-          }),
-        ),
-      );
+      await transactWrite([
+        { Update: endCallUpdate },
+        {
+          Update: {
+            TableName: tableName(),
+            Key: toAttributes(keys.thread(call.thread_id)),
+            UpdateExpression: 'REMOVE active_call_id',
+            ConditionExpression: 'active_call_id = :call',
+            ExpressionAttributeValues: toValues({ ':call': call.call_id }),
+          },
+        },
+      ]);
       return true;
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -424,9 +421,7 @@ export async function listThreadCalls(caller: Caller, threadId: string, limit = 
     ),
   );
   const calls = (page.Items ?? []).map((item) => fromAttributes<CallRecord>(item));
-  const logs = await Promise.all(
-    calls.map(async (call) => callLogView(call, (await loadCallPartition(call.call_id)).participants)),
-  );
+  const logs = await Promise.all(calls.map(async (call) => callLogView(call, (await loadCallPartition(call.call_id)).participants)));
   const last = calls.at(-1);
   return {
     items: logs,

@@ -1,8 +1,8 @@
-import { TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { dynamo, isConditionFailure, send, tableName, toAttributes, toValues } from '../db/client';
-import { getItem, getTwoItems } from '../db/items';
+import { getItem, getTwoItems, transactWrite } from '../db/items';
 import { keys } from '../db/keys';
 
 // A course is known once an admin assigns its first instructor (the learning platform owns the
@@ -42,7 +42,7 @@ export const isHostRole = (role: CourseRole | undefined) => role === 'admin' || 
  */
 export function outsiderError(caller: Caller): AppError {
   if (caller.roles.has('instructor') && !caller.roles.has('student')) {
-    return forbidden('Only this course\'s instructors and enrolled students can do this.');
+    return forbidden("Only this course's instructors and enrolled students can do this.");
   }
   return new AppError('not_enrolled', 'You are not enrolled in this course.');
 }
@@ -68,30 +68,25 @@ export async function managedCourse(caller: Caller, courseId: string): Promise<C
 export async function putInstructor(caller: Caller, courseId: string, userId: string, now = new Date()): Promise<void> {
   if (!caller.isAdmin) throw forbidden('Only an admin can assign instructors.');
   const at = now.toISOString();
-  await send(
-    dynamo().send(
-      new TransactWriteItemsCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName(),
-              Key: toAttributes(keys.course(courseId)),
-              UpdateExpression: 'SET course_id = :course, created_at = if_not_exists(created_at, :at) ADD instructor_ids :user',
-              ExpressionAttributeValues: toValues({ ':course': courseId, ':at': at, ':user': new Set([userId]) }),
-            },
-          },
-          {
-            Update: {
-              TableName: tableName(),
-              Key: toAttributes(keys.courseMember(courseId, userId)),
-              UpdateExpression: 'SET course_id = :course, user_id = :user, instructor = :true, instructor_since = if_not_exists(instructor_since, :at)',
-              ExpressionAttributeValues: toValues({ ':course': courseId, ':user': userId, ':true': true, ':at': at }),
-            },
-          },
-        ],
-      }),
-    ),
-  );
+  await transactWrite([
+    {
+      Update: {
+        TableName: tableName(),
+        Key: toAttributes(keys.course(courseId)),
+        UpdateExpression: 'SET course_id = :course, created_at = if_not_exists(created_at, :at) ADD instructor_ids :user',
+        ExpressionAttributeValues: toValues({ ':course': courseId, ':at': at, ':user': new Set([userId]) }),
+      },
+    },
+    {
+      Update: {
+        TableName: tableName(),
+        Key: toAttributes(keys.courseMember(courseId, userId)),
+        UpdateExpression:
+          'SET course_id = :course, user_id = :user, instructor = :true, instructor_since = if_not_exists(instructor_since, :at)',
+        ExpressionAttributeValues: toValues({ ':course': courseId, ':user': userId, ':true': true, ':at': at }),
+      },
+    },
+  ]);
 }
 
 export async function putEnrollment(caller: Caller, courseId: string, userId: string, now = new Date()): Promise<void> {

@@ -11,7 +11,11 @@ describe('ICE servers', () => {
     expect(servers).toEqual([
       { urls: ['stun:turn.example.com:3478'] },
       {
-        urls: ['turn:turn.example.com:3478?transport=udp', 'turn:turn.example.com:3478?transport=tcp', 'turns:turn.example.com:443?transport=tcp'],
+        urls: [
+          'turn:turn.example.com:3478?transport=udp',
+          'turn:turn.example.com:3478?transport=tcp',
+          'turns:turn.example.com:443?transport=tcp',
+        ],
         username: '1700043200:alice',
         credential: createHmac('sha1', 'shared-secret-value').update('1700043200:alice').digest('base64'),
       },

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COURSE_ID_PATTERN } from '../schemas/live-classes';
-import { base32, LIVE_CLASS_ID_LENGTH, newLiveClassId, newRoomSuffix, parseRoomName, ROOM_SUFFIX_LENGTH, roomNameFor } from './live-classes';
+import {
+  base32,
+  LIVE_CLASS_ID_LENGTH,
+  newLiveClassId,
+  newRoomSuffix,
+  parseRoomName,
+  ROOM_SUFFIX_LENGTH,
+  roomNameFor,
+} from './live-classes';
 
 const courseIds = fc.stringMatching(/^[a-z0-9]{1,10}(-[a-z0-9]{1,10}){0,3}$/);
 const generatedIds = fc.stringMatching(new RegExp(`^[a-z2-7]{${LIVE_CLASS_ID_LENGTH}}$`));
@@ -10,7 +18,15 @@ const suffixes = fc.stringMatching(new RegExp(`^[a-z2-7]{${ROOM_SUFFIX_LENGTH}}$
 describe('base32', () => {
   it('encodes the RFC 4648 test vectors, lowercase and unpadded', () => {
     const encode = (text: string) => base32(new TextEncoder().encode(text));
-    expect(['', 'f', 'fo', 'foo', 'foob', 'fooba', 'foobar'].map(encode)).toEqual(['', 'my', 'mzxq', 'mzxw6', 'mzxw6yq', 'mzxw6ytb', 'mzxw6ytboi']);
+    expect(['', 'f', 'fo', 'foo', 'foob', 'fooba', 'foobar'].map(encode)).toEqual([
+      '',
+      'my',
+      'mzxq',
+      'mzxw6',
+      'mzxw6yq',
+      'mzxw6ytb',
+      'mzxw6ytboi',
+    ]);
   });
 });
 
@@ -38,7 +54,11 @@ describe('room names', () => {
   it('split back into their parts from the right, so different classes never share a name', () => {
     fc.assert(
       fc.property(courseIds, generatedIds, suffixes, (courseId, liveClassId, suffix) => {
-        expect(parseRoomName(roomNameFor(courseId, liveClassId, suffix))).toEqual({ course_id: courseId, live_class_id: liveClassId, suffix });
+        expect(parseRoomName(roomNameFor(courseId, liveClassId, suffix))).toEqual({
+          course_id: courseId,
+          live_class_id: liveClassId,
+          suffix,
+        });
       }),
     );
   });

@@ -1,8 +1,4 @@
-import {
-  QueryCommand,
-  TransactWriteItemsCommand,
-  type TransactWriteItem,
-} from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { getConfig } from '../config';
 import { AppError, notFound, validationError } from '../errors';
@@ -23,8 +19,16 @@ import {
   type CourseRole,
 } from './courses';
 import { joinCredentials, mintTokenFor, tokenResponse } from './join-info';
-import { closeAllOpenSessions, leaveOpenSession, openSessionWrite, secondsBetween, sessionDuration, sessionViews, type ParticipantRecord } from './sessions';
-import { databaseBusy, getItem, getTwoItems, queryPartition } from '../db/items';
+import {
+  closeAllOpenSessions,
+  leaveOpenSession,
+  openSessionWrite,
+  secondsBetween,
+  sessionDuration,
+  sessionViews,
+  type ParticipantRecord,
+} from './sessions';
+import { databaseBusy, getItem, getTwoItems, queryPartition, transactWrite } from '../db/items';
 
 // Layout and the capacity arithmetic behind it: docs/data-model-live-classes.md.
 
@@ -64,7 +68,6 @@ interface LiveParticipantRecord extends ParticipantRecord {
 const MAX_TRANSACTION_ATTEMPTS = 6;
 const MAX_CREATE_ATTEMPTS = 3;
 
-
 const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 export const LIVE_CLASS_ID_LENGTH = 16;
 export const ROOM_SUFFIX_LENGTH = 26;
@@ -100,7 +103,8 @@ export const newRoomSuffix = () => base32(randomBytes(16));
  * different (course, class) pairs can never produce the same name.
  */
 export function roomNameFor(courseId: string, liveClassId: string, suffix: string): string {
-  if (courseId.length > COURSE_ID_MAX || !COURSE_ID_PATTERN.test(courseId)) throw new Error(`invalid course id for a room name: ${courseId}`);
+  if (courseId.length > COURSE_ID_MAX || !COURSE_ID_PATTERN.test(courseId))
+    throw new Error(`invalid course id for a room name: ${courseId}`);
   if (!GENERATED_ID.test(liveClassId)) throw new Error(`invalid live class id for a room name: ${liveClassId}`);
   if (!ROOM_SUFFIX.test(suffix)) throw new Error('invalid room suffix');
   return `${courseId}-${liveClassId}-${suffix}`;
@@ -119,7 +123,6 @@ export interface IdSource {
 
 const randomIds: IdSource = { liveClassId: newLiveClassId, roomSuffix: newRoomSuffix };
 
-
 const notStarted = () => new AppError('live_class_not_started', 'This live class has not started yet.');
 const classEnded = () => new AppError('live_class_ended', 'This live class has ended.');
 const notLive = (status: LiveClassStatus) => (status === 'ended' ? classEnded() : notStarted());
@@ -133,9 +136,7 @@ async function roleIn(caller: Caller, courseId: string): Promise<CourseRole | un
 export const liveClassJitsiRole = (host: boolean): JitsiRole =>
   host ? { kind: 'host', features: { ...NO_FEATURES, recording: true } } : { kind: 'lobby-member', features: NO_FEATURES };
 
-
 const loadLiveClass = (liveClassId: string) => getItem<LiveClassRecord>(keys.liveClass(liveClassId));
-
 
 async function loadShard(liveClassId: string, userId: string, shard: number) {
   const [gate, participant] = await getTwoItems<GateRecord, LiveParticipantRecord>(
@@ -152,8 +153,10 @@ const shards = () => Array.from({ length: LIVE_CLASS_SHARDS }, (_, shard) => sha
 
 /** Every shard in parallel: one round trip of wall-clock time (plus pages for very large classes). */
 const loadAllParticipants = async (liveClassId: string) =>
-  (await Promise.all(shards().map((shard) => loadShardParticipants(liveClassId, shard)))).map((participants, shard) => ({ shard, participants }));
-
+  (await Promise.all(shards().map((shard) => loadShardParticipants(liveClassId, shard)))).map((participants, shard) => ({
+    shard,
+    participants,
+  }));
 
 export function liveClassView(liveClass: LiveClassRecord) {
   const { started_at: startedAt, ended_at: endedAt } = liveClass;
@@ -188,7 +191,6 @@ async function joinResponse(caller: Caller, gate: Pick<GateRecord, 'live_class_i
     is_moderator: host,
   };
 }
-
 
 const sortTimeOf = (liveClass: Pick<LiveClassRecord, 'scheduled_at' | 'created_at'>) => liveClass.scheduled_at ?? liveClass.created_at;
 
@@ -234,34 +236,34 @@ export async function createLiveClass(
       created_at: now.toISOString(),
     };
     try {
-      await send(
-        dynamo().send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName(),
-                  Item: toAttributes({
-                    ...keys.liveClass(liveClassId),
-                    ...keys.courseLiveClassesIndex(courseId, sortTimeOf(liveClass), liveClassId),
-                    type: 'live-class',
-                    ...liveClass,
-                  }),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Put: {
-                  TableName: tableName(),
-                  Item: toAttributes({ ...keys.room(liveClass.room_name), type: 'room', room_name: liveClass.room_name, live_class_id: liveClassId, course_id: courseId }),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              ...shards().map((shard) => gatePut(liveClass, shard)),
-            ],
-          }),
-        ),
-      );
+      await transactWrite([
+        {
+          Put: {
+            TableName: tableName(),
+            Item: toAttributes({
+              ...keys.liveClass(liveClassId),
+              ...keys.courseLiveClassesIndex(courseId, sortTimeOf(liveClass), liveClassId),
+              type: 'live-class',
+              ...liveClass,
+            }),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: tableName(),
+            Item: toAttributes({
+              ...keys.room(liveClass.room_name),
+              type: 'room',
+              room_name: liveClass.room_name,
+              live_class_id: liveClassId,
+              course_id: courseId,
+            }),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...shards().map((shard) => gatePut(liveClass, shard)),
+      ]);
       return liveClassView(liveClass);
     } catch (error) {
       if (!cancellationReasons(error) || attempt + 1 >= MAX_CREATE_ATTEMPTS) throw error;
@@ -323,7 +325,6 @@ export async function getLiveClass(caller: Caller, liveClassId: string) {
   if (!(await roleIn(caller, liveClass.course_id))) throw outsiderError(caller);
   return liveClassView(liveClass);
 }
-
 
 const participantExtra = (liveClass: Pick<GateRecord, 'live_class_id' | 'course_id'>, host: boolean): Item => ({
   type: 'live-class-participant',
@@ -399,23 +400,17 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
           ]
         : [statusCheck(keys.liveClass(liveClassId), 'live')];
     try {
-      await send(
-        dynamo().send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              ...checks,
-              ...transition,
-              openSessionWrite(
-                keys.liveClassParticipant(liveClassId, shard, caller.userId),
-                caller.userId,
-                participantItem as LiveParticipantRecord | undefined,
-                at,
-                participantExtra(liveClass, true),
-              ),
-            ],
-          }),
+      await transactWrite([
+        ...checks,
+        ...transition,
+        openSessionWrite(
+          keys.liveClassParticipant(liveClassId, shard, caller.userId),
+          caller.userId,
+          participantItem as LiveParticipantRecord | undefined,
+          at,
+          participantExtra(liveClass, true),
         ),
-      );
+      ]);
       return joinResponse(caller, liveClass, true, now.getTime());
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -446,23 +441,17 @@ export async function joinLiveClass(caller: Caller, liveClassId: string) {
     }
     const now = new Date();
     const checks = caller.isAdmin ? [] : [memberCheck(gate.course_id, caller.userId, MAY_JOIN)];
-    const transaction = send(
-      dynamo().send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            statusCheck(keys.liveClassGate(liveClassId, shard), 'live'),
-            ...checks,
-            openSessionWrite(
-              keys.liveClassParticipant(liveClassId, shard, caller.userId),
-              caller.userId,
-              participant,
-              now.toISOString(),
-              participantExtra(gate, caller.isAdmin),
-            ),
-          ],
-        }),
+    const transaction = transactWrite([
+      statusCheck(keys.liveClassGate(liveClassId, shard), 'live'),
+      ...checks,
+      openSessionWrite(
+        keys.liveClassParticipant(liveClassId, shard, caller.userId),
+        caller.userId,
+        participant,
+        now.toISOString(),
+        participantExtra(gate, caller.isAdmin),
       ),
-    );
+    ]);
     const [outcome, member] = await Promise.allSettled([
       transaction,
       caller.isAdmin ? Promise.resolve(undefined) : loadCourseMember(gate.course_id, caller.userId),
@@ -508,7 +497,6 @@ export async function leaveLiveClass(caller: Caller, liveClassId: string) {
   return { live_class_id: liveClassId, user_id: caller.userId, ...sessionDuration(session) };
 }
 
-
 async function managedLiveClass(caller: Caller, liveClassId: string): Promise<LiveClassRecord> {
   const liveClass = await loadLiveClass(liveClassId);
   if (!liveClass) throw notFound('Live class');
@@ -521,33 +509,27 @@ async function markEnded(liveClass: LiveClassRecord, endedBy: string, endedAt: s
   const liveClassId = liveClass.live_class_id;
   for (let attempt = 0; attempt < MAX_TRANSACTION_ATTEMPTS; attempt++) {
     try {
-      await send(
-        dynamo().send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName(),
-                  Key: toAttributes(keys.liveClass(liveClassId)),
-                  UpdateExpression: 'SET #status = :ended, ended_at = :at, ended_by = :by',
-                  ConditionExpression: '#status = :live',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: toValues({ ':ended': 'ended', ':live': 'live', ':at': endedAt, ':by': endedBy }),
-                },
-              },
-              ...shards().map((shard) => ({
-                Update: {
-                  TableName: tableName(),
-                  Key: toAttributes(keys.liveClassGate(liveClassId, shard)),
-                  UpdateExpression: 'SET #status = :ended, ended_at = :at',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: toValues({ ':ended': 'ended', ':at': endedAt }),
-                },
-              })),
-            ],
-          }),
-        ),
-      );
+      await transactWrite([
+        {
+          Update: {
+            TableName: tableName(),
+            Key: toAttributes(keys.liveClass(liveClassId)),
+            UpdateExpression: 'SET #status = :ended, ended_at = :at, ended_by = :by',
+            ConditionExpression: '#status = :live',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: toValues({ ':ended': 'ended', ':live': 'live', ':at': endedAt, ':by': endedBy }),
+          },
+        },
+        ...shards().map((shard) => ({
+          Update: {
+            TableName: tableName(),
+            Key: toAttributes(keys.liveClassGate(liveClassId, shard)),
+            UpdateExpression: 'SET #status = :ended, ended_at = :at',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: toValues({ ':ended': 'ended', ':at': endedAt }),
+          },
+        })),
+      ]);
       return true;
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -570,7 +552,9 @@ export async function endLiveClass(caller: Caller, liveClassId: string) {
   if (liveClass.status === 'live') {
     const endedAt = new Date().toISOString();
     const ended = await markEnded(liveClass, caller.userId, endedAt);
-    liveClass = ended ? { ...liveClass, status: 'ended', ended_at: endedAt, ended_by: caller.userId } : ((await loadLiveClass(liveClassId)) as LiveClassRecord);
+    liveClass = ended
+      ? { ...liveClass, status: 'ended', ended_at: endedAt, ended_by: caller.userId }
+      : ((await loadLiveClass(liveClassId)) as LiveClassRecord);
   }
   const { started_at: startedAt, ended_at: endedAt } = liveClass;
   if (!startedAt || !endedAt) throw new Error('live class was not ended');

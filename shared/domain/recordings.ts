@@ -1,9 +1,9 @@
-import { TransactWriteItemsCommand, type AttributeValue, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { CiphertextRejectedError, getRecordingCipher, type EncryptionContext } from '../crypto/recording-cipher';
-import { backoff, cancellationReasons, dynamo, send, tableName, toAttributes, toValues } from '../db/client';
-import { queryPartition } from '../db/items';
+import { backoff, cancellationReasons, tableName, toAttributes, toValues } from '../db/client';
+import { queryPartition, transactWrite } from '../db/items';
 import { keys, RECORDING_PREFIX } from '../db/keys';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
@@ -73,7 +73,11 @@ export const recordingContext = (call: Pick<CallRecord, 'call_id' | 'thread_id'>
 
 /** The plaintext that is encrypted: the recording id inside it pins it to one item even within a call. */
 export const sealedPayload = (recordingId: string, input: Pick<RecordingInput, 'storage_uri' | 'transcript_uri'>): string =>
-  JSON.stringify({ recording_id: recordingId, storage_uri: input.storage_uri, transcript_uri: input.transcript_uri ?? null } satisfies SealedUris);
+  JSON.stringify({
+    recording_id: recordingId,
+    storage_uri: input.storage_uri,
+    transcript_uri: input.transcript_uri ?? null,
+  } satisfies SealedUris);
 
 /** Parses what decrypted; an authentic ciphertext of another recording of the same call is rejected too. */
 export function openedPayload(plaintext: string, recordingId: string): SealedUris {
@@ -118,10 +122,14 @@ function roleStillAllows(caller: Caller, call: CallRecord): TransactWriteItem | 
  * Runs a transaction whose first item is the call's condition and whose second (if any) is the
  * role re-check; retries lost conflicts, and maps condition failures to the given errors.
  */
-async function writeGuarded(items: TransactWriteItem[], onCallCondition: (item?: Record<string, AttributeValue>) => Error, roleChecked: boolean) {
+async function writeGuarded(
+  items: TransactWriteItem[],
+  onCallCondition: (item?: Record<string, AttributeValue>) => Error,
+  roleChecked: boolean,
+) {
   for (let attempt = 0; ; attempt++) {
     try {
-      await send(dynamo().send(new TransactWriteItemsCommand({ TransactItems: items })));
+      await transactWrite(items);
       return;
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -139,7 +147,11 @@ async function writeGuarded(items: TransactWriteItem[], onCallCondition: (item?:
  * records consent (who, when, which text version); a stop is recorded (who, when) and leaves
  * consent on record, because recordings are registered after they stop.
  */
-export async function controlRecording(caller: Caller, callId: string, input: { action: RecordingAction; consent_confirmed?: true | undefined }) {
+export async function controlRecording(
+  caller: Caller,
+  callId: string,
+  input: { action: RecordingAction; consent_confirmed?: true | undefined },
+) {
   const call = await recordableCall(caller, callId);
   if (call.status !== 'active') throw callEnded();
   if (input.action === 'start' && input.consent_confirmed !== true) {

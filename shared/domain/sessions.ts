@@ -25,11 +25,16 @@ export interface SessionView {
   duration_seconds: number | null;
 }
 
-export const secondsBetween = (from: string, to: string) =>
-  Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
+export const secondsBetween = (from: string, to: string) => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
 
 /** An Update for a join: opens a session, closing a still-open one (a rejoin after a reload) at `now`. */
-export function openSessionWrite(key: ItemKey, userId: string, seen: ParticipantRecord | undefined, now: string, extra: Item = {}): TransactWriteItem {
+export function openSessionWrite(
+  key: ItemKey,
+  userId: string,
+  seen: ParticipantRecord | undefined,
+  now: string,
+  extra: Item = {},
+): TransactWriteItem {
   const previous = seen?.open_joined_at;
   const extraNames = Object.keys(extra);
   const setExtra = extraNames.map((name, index) => `#x${index} = :x${index}`);
@@ -69,7 +74,11 @@ export async function closeOpenSession(key: ItemKey, openJoinedAt: string, leftA
           Key: toAttributes(key),
           UpdateExpression: 'REMOVE open_joined_at SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
           ConditionExpression: 'open_joined_at = :open',
-          ExpressionAttributeValues: toValues({ ':open': openJoinedAt, ':empty': [], ':closed': [{ joined_at: openJoinedAt, left_at: leftAt }] }),
+          ExpressionAttributeValues: toValues({
+            ':open': openJoinedAt,
+            ':empty': [],
+            ':closed': [{ joined_at: openJoinedAt, left_at: leftAt }],
+          }),
         }),
       ),
     );
@@ -107,9 +116,9 @@ export async function closeAllOpenSessions(entries: { key: ItemKey; participant:
   const CONCURRENCY = 10;
   for (let index = 0; index < open.length; index += CONCURRENCY) {
     await Promise.all(
-      open.slice(index, index + CONCURRENCY).map(({ key, participant }) =>
-        closeOpenSession(key, participant.open_joined_at as string, endedAt),
-      ),
+      open
+        .slice(index, index + CONCURRENCY)
+        .map(({ key, participant }) => closeOpenSession(key, participant.open_joined_at as string, endedAt)),
     );
   }
 }
@@ -140,7 +149,9 @@ export async function leaveOpenSession({ key, load, notInCall }: LeaveTarget): P
     const leftAt = endedAt ?? new Date().toISOString();
     if (await closeOpenSession(key, openSince, leftAt)) return { joined_at: openSince, left_at: leftAt };
   }
-  throw new AppError('dependency_unavailable', 'Too many concurrent changes to your session; try again.', { headers: { 'retry-after': '1' } });
+  throw new AppError('dependency_unavailable', 'Too many concurrent changes to your session; try again.', {
+    headers: { 'retry-after': '1' },
+  });
 }
 
 export const sessionDuration = (session: ClosedSession) => ({

@@ -28,9 +28,7 @@ export interface CallEndedDetail {
   duration_seconds: number;
 }
 
-export type CallEvent =
-  | { detailType: 'CallStarted'; detail: CallStartedDetail }
-  | { detailType: 'CallEnded'; detail: CallEndedDetail };
+export type CallEvent = { detailType: 'CallStarted'; detail: CallStartedDetail } | { detailType: 'CallEnded'; detail: CallEndedDetail };
 
 let eventBridge: EventBridgeClient | undefined;
 
@@ -52,7 +50,9 @@ async function put(event: CallEvent): Promise<void> {
   eventBridge ??= new EventBridgeClient({ region: config.AWS_REGION, maxAttempts: 3 });
   const result = await eventBridge.send(
     new PutEventsCommand({
-      Entries: [{ EventBusName: config.EVENT_BUS_NAME, Source: EVENT_SOURCE, DetailType: event.detailType, Detail: JSON.stringify(event.detail) }],
+      Entries: [
+        { EventBusName: config.EVENT_BUS_NAME, Source: EVENT_SOURCE, DetailType: event.detailType, Detail: JSON.stringify(event.detail) },
+      ],
     }),
   );
   if (result.FailedEntryCount) throw new Error(`PutEvents rejected the entry: ${result.Entries?.[0]?.ErrorCode ?? 'unknown'}`);

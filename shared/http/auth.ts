@@ -27,7 +27,10 @@ export function parseRolesClaim(value: ClaimValue): string[] {
     } catch {
       // Not JSON: the authorizer's "[a b]" form.
     }
-    return trimmed.slice(1, -1).split(/[\s,]+/).filter(Boolean);
+    return trimmed
+      .slice(1, -1)
+      .split(/[\s,]+/)
+      .filter(Boolean);
   }
   return trimmed.split(/[\s,]+/).filter(Boolean);
 }

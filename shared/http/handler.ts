@@ -174,9 +174,11 @@ function errorCodeOf(error: unknown, status: number): ErrorCode {
  * The one place that orders the middleware: observability, error responder (its onError runs
  * before observability's), request parsing (calls switch, body size, JSON, auth, zod).
  */
-export function http<B extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, P extends Schema | undefined = undefined>(
-  spec: HttpSpec<B, Q, P>,
-) {
+export function http<
+  B extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  P extends Schema | undefined = undefined,
+>(spec: HttpSpec<B, Q, P>) {
   return {
     handler(run: (request: HttpRequest<B, Q, P>) => Promise<HttpResult>) {
       const lambda = middy<Event, Result, Error, Context>()

@@ -32,15 +32,29 @@ describe('Jitsi token', () => {
   });
 
   it('is not valid before nbf nor at exp (Jitsi allows no leeway)', async () => {
-    const { token } = await mintJitsiToken({ room: 'r', user: { id: 'u' }, role: { kind: 'member', features: NO_FEATURES }, nowMs }, settings, { alg: 'HS256', secret });
+    const { token } = await mintJitsiToken(
+      { room: 'r', user: { id: 'u' }, role: { kind: 'member', features: NO_FEATURES }, nowMs },
+      settings,
+      { alg: 'HS256', secret },
+    );
     const key = new TextEncoder().encode(secret);
     await expect(jwtVerify(token, key, { currentDate: new Date(nowMs - 31_000) })).rejects.toThrow();
     await expect(jwtVerify(token, key, { currentDate: new Date(nowMs + 60_000) })).rejects.toThrow();
   });
 
   it('gives hosts owner affiliation and lobby bypass, lobby members the lobby claim', () => {
-    expect(jitsiUserContext({ id: 'h' }, { kind: 'host', features: NO_FEATURES })).toEqual({ id: 'h', moderator: true, affiliation: 'owner', lobby_bypass: true });
-    expect(jitsiUserContext({ id: 's' }, { kind: 'lobby-member', features: NO_FEATURES })).toEqual({ id: 's', moderator: false, affiliation: 'member', lobby: true });
+    expect(jitsiUserContext({ id: 'h' }, { kind: 'host', features: NO_FEATURES })).toEqual({
+      id: 'h',
+      moderator: true,
+      affiliation: 'owner',
+      lobby_bypass: true,
+    });
+    expect(jitsiUserContext({ id: 's' }, { kind: 'lobby-member', features: NO_FEATURES })).toEqual({
+      id: 's',
+      moderator: false,
+      affiliation: 'member',
+      lobby: true,
+    });
   });
 
   it('leaves out empty or missing user fields rather than sending null', () => {
@@ -52,9 +66,17 @@ describe('Jitsi token', () => {
   it('signs RS256 with a kid, and in JaaS form uses iss chat, sub the app id and kid appId/keyId', async () => {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     const pem = await exportPKCS8(privateKey);
-    const plain = await mintJitsiToken({ room: 'r', user: { id: 'u' }, role: { kind: 'member', features: NO_FEATURES }, nowMs }, settings, { alg: 'RS256', privateKeyPem: pem, kid: 'key-1' });
+    const plain = await mintJitsiToken({ room: 'r', user: { id: 'u' }, role: { kind: 'member', features: NO_FEATURES }, nowMs }, settings, {
+      alg: 'RS256',
+      privateKeyPem: pem,
+      kid: 'key-1',
+    });
     expect(decodeProtectedHeader(plain.token)).toEqual({ alg: 'RS256', typ: 'JWT', kid: 'key-1' });
-    const jaas = await mintJitsiToken({ room: 'r', user: { id: 'u' }, role: { kind: 'member', features: NO_FEATURES }, nowMs }, { ...settings, appId: 'vpaas-magic-cookie-1', jaas: true }, { alg: 'RS256', privateKeyPem: pem, kid: 'key-1' });
+    const jaas = await mintJitsiToken(
+      { room: 'r', user: { id: 'u' }, role: { kind: 'member', features: NO_FEATURES }, nowMs },
+      { ...settings, appId: 'vpaas-magic-cookie-1', jaas: true },
+      { alg: 'RS256', privateKeyPem: pem, kid: 'key-1' },
+    );
     expect(decodeProtectedHeader(jaas.token).kid).toBe('vpaas-magic-cookie-1/key-1');
     const { payload } = await jwtVerify(jaas.token, publicKey, { currentDate: new Date(nowMs) });
     expect(payload).toMatchObject({ iss: 'chat', sub: 'vpaas-magic-cookie-1', aud: 'jitsi' });

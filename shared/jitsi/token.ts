@@ -78,11 +78,7 @@ export function jitsiUserContext(user: JitsiUser, role: JitsiRole): Record<strin
   return context;
 }
 
-export async function mintJitsiToken(
-  request: JitsiTokenRequest,
-  settings: JitsiTokenSettings,
-  key: JitsiSigningKey,
-): Promise<MintedToken> {
+export async function mintJitsiToken(request: JitsiTokenRequest, settings: JitsiTokenSettings, key: JitsiSigningKey): Promise<MintedToken> {
   const room = request.room.toLowerCase();
   const issuedAt = Math.floor(request.nowMs / 1000);
   const expiresAt = issuedAt + settings.ttlSeconds;

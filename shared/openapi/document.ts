@@ -19,7 +19,10 @@ const ERROR_SCHEMA = {
 
 function parameters(route: RouteDefinition, doc: (typeof operationDocs)[string]) {
   const list: Record<string, unknown>[] = [];
-  for (const [location, schema] of [['path', doc.path], ['query', doc.query]] as const) {
+  for (const [location, schema] of [
+    ['path', doc.path],
+    ['query', doc.query],
+  ] as const) {
     if (!schema) continue;
     const object = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
     for (const [name, property] of Object.entries(object.properties ?? {})) {
@@ -31,9 +34,13 @@ function parameters(route: RouteDefinition, doc: (typeof operationDocs)[string])
 
 function errorResponses(codes: readonly ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of [...codes, 'internal_error' as const]) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const code of [...codes, 'internal_error' as const])
+    byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   return Object.fromEntries(
-    [...byStatus].map(([status, list]) => [String(status), { description: list.join(', '), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
+    [...byStatus].map(([status, list]) => [
+      String(status),
+      { description: list.join(', '), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    ]),
   );
 }
 

@@ -6,7 +6,12 @@ import { jwtCanary, type JwtCanaryOptions } from './canary';
 
 const NOW = Date.parse('2026-11-21T09:00:00.000Z');
 const hs = (): JitsiSigningKey => ({ alg: 'HS256', secret: randomBytes(32).toString('hex') });
-const rsaPair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+const rsaPair = () =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
 
 const baseConfig: JwtCanaryOptions['config'] = {
   JITSI_JWT_ALG: 'HS256',
@@ -29,7 +34,12 @@ function canary(signing: JitsiSigningKey, fresh: JitsiSigningKey, config = baseC
   };
   return jwtCanary({
     config,
-    mint: (room, nowMs) => mintJitsiToken({ room, user: { id: 'health-probe' }, role: { kind: 'member', features: NO_FEATURES }, nowMs }, tokenSettings, signing),
+    mint: (room, nowMs) =>
+      mintJitsiToken(
+        { room, user: { id: 'health-probe' }, role: { kind: 'member', features: NO_FEATURES }, nowMs },
+        tokenSettings,
+        signing,
+      ),
     signingKey: async () => signing,
     freshKey: async () => fresh,
     now: () => NOW,
@@ -40,7 +50,10 @@ describe('the JWT canary', () => {
   it('passes when the token verifies against the freshly read HS256 secret', async () => {
     const key = hs();
     const outcome = await canary(key, { ...key });
-    expect(outcome).toEqual({ ok: true, detail: expect.stringMatching(/^A token minted as join mints it \(HS256\) verifies against the signing key read fresh/) });
+    expect(outcome).toEqual({
+      ok: true,
+      detail: expect.stringMatching(/^A token minted as join mints it \(HS256\) verifies against the signing key read fresh/),
+    });
   });
 
   it('reports a rotation that the cached signing key has not picked up, without either secret', async () => {
@@ -65,7 +78,10 @@ describe('the JWT canary', () => {
     const config = { ...baseConfig, JITSI_JWT_ALG: 'RS256' as const };
     expect((await canary(key, key, { ...config, JITSI_JWT_PUBLIC_KEY: signer.publicKey })).ok).toBe(true);
     const outcome = await canary(key, key, { ...config, JITSI_JWT_PUBLIC_KEY: other.publicKey });
-    expect(outcome).toEqual({ ok: false, detail: expect.stringMatching(/does not verify against JITSI_JWT_PUBLIC_KEY, the public key Jitsi trusts/) });
+    expect(outcome).toEqual({
+      ok: false,
+      detail: expect.stringMatching(/does not verify against JITSI_JWT_PUBLIC_KEY, the public key Jitsi trusts/),
+    });
   });
 
   it('reports a kid that differs from the current key id', async () => {
@@ -83,7 +99,9 @@ describe('the JWT canary', () => {
     const outcome = await canary(key, key, baseConfig, { audience: 'not-jitsi' });
     expect(outcome).toEqual({ ok: false, detail: expect.stringMatching(/^The canary token's aud claim fails/) });
     expect(outcome.detail).not.toContain('not-jitsi');
-    expect((await canary(key, key, baseConfig, { ttlSeconds: 120 })).detail).toMatch(/lifetime \(exp - iat\) is not JITSI_TOKEN_TTL_SECONDS/);
+    expect((await canary(key, key, baseConfig, { ttlSeconds: 120 })).detail).toMatch(
+      /lifetime \(exp - iat\) is not JITSI_TOKEN_TTL_SECONDS/,
+    );
   });
 
   it('reports a signing key that cannot be read by its error code, not its message', async () => {
@@ -94,7 +112,10 @@ describe('the JWT canary', () => {
       freshKey: async () => hs(),
     });
     const outcome = await failing(new AbortController().signal);
-    expect(outcome).toEqual({ ok: false, detail: expect.stringMatching(/^The Jitsi signing key could not be read or used to sign \(Error\)/) });
+    expect(outcome).toEqual({
+      ok: false,
+      detail: expect.stringMatching(/^The Jitsi signing key could not be read or used to sign \(Error\)/),
+    });
     expect(outcome.detail).not.toContain('s3cr3t');
   });
 });

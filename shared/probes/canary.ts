@@ -24,7 +24,13 @@ const MAX_TOKEN_LIFETIME_SECONDS = 3600;
 
 type CanaryConfig = Pick<
   Config,
-  'JITSI_JWT_ALG' | 'JITSI_JWT_AUDIENCE' | 'JITSI_APP_ID' | 'JITSI_DOMAIN' | 'JITSI_JAAS' | 'JITSI_TOKEN_TTL_SECONDS' | 'JITSI_JWT_PUBLIC_KEY'
+  | 'JITSI_JWT_ALG'
+  | 'JITSI_JWT_AUDIENCE'
+  | 'JITSI_APP_ID'
+  | 'JITSI_DOMAIN'
+  | 'JITSI_JAAS'
+  | 'JITSI_TOKEN_TTL_SECONDS'
+  | 'JITSI_JWT_PUBLIC_KEY'
 >;
 
 export interface JwtCanaryOptions {
@@ -60,7 +66,10 @@ export function jwtCanary(options: JwtCanaryOptions): (signal: AbortSignal) => P
     try {
       [minted, fresh] = await Promise.all([options.mint(CANARY_ROOM, nowMs), options.freshKey()]);
     } catch (error) {
-      return { ok: false, detail: `The Jitsi signing key could not be read or used to sign (${errorLabel(error)}): check JITSI_JWT_SECRET, JITSI_JWT_PRIVATE_KEY or JITSI_SECRET_ARN` };
+      return {
+        ok: false,
+        detail: `The Jitsi signing key could not be read or used to sign (${errorLabel(error)}): check JITSI_JWT_SECRET, JITSI_JWT_PRIVATE_KEY or JITSI_SECRET_ARN`,
+      };
     }
 
     const trustedPem = config.JITSI_JWT_ALG === 'RS256' ? config.JITSI_JWT_PUBLIC_KEY : undefined;
@@ -69,16 +78,24 @@ export function jwtCanary(options: JwtCanaryOptions): (signal: AbortSignal) => P
     try {
       verifyKey = trustedPem === undefined ? verificationKeyOf(fresh) : createPublicKey(trustedPem);
     } catch (error) {
-      return { ok: false, detail: `The ${trusted ? 'JITSI_JWT_PUBLIC_KEY' : 'current signing key'} is not a usable ${config.JITSI_JWT_ALG} key (${errorLabel(error)})` };
+      return {
+        ok: false,
+        detail: `The ${trusted ? 'JITSI_JWT_PUBLIC_KEY' : 'current signing key'} is not a usable ${config.JITSI_JWT_ALG} key (${errorLabel(error)})`,
+      };
     }
 
     const header = decodeProtectedHeader(minted.token);
     if (header.typ !== 'JWT') return { ok: false, detail: 'The canary token has no typ "JWT" header: Jitsi rejects such tokens' };
-    if (header.alg !== config.JITSI_JWT_ALG) return { ok: false, detail: 'The canary token is signed with another algorithm than JITSI_JWT_ALG' };
+    if (header.alg !== config.JITSI_JWT_ALG)
+      return { ok: false, detail: 'The canary token is signed with another algorithm than JITSI_JWT_ALG' };
     if (fresh.alg === 'RS256') {
       const expectedKid = config.JITSI_JAAS ? `${config.JITSI_APP_ID}/${fresh.kid}` : fresh.kid;
       if (header.kid !== expectedKid) {
-        return { ok: false, detail: "The canary token's kid differs from the current key id (the secret's kid or JITSI_JWT_KID): Jitsi would look up the wrong public key" };
+        return {
+          ok: false,
+          detail:
+            "The canary token's kid differs from the current key id (the secret's kid or JITSI_JWT_KID): Jitsi would look up the wrong public key",
+        };
       }
     }
 
@@ -136,12 +153,13 @@ async function explainVerifyFailure(
 
 function checkClaims(payload: JWTPayload, config: CanaryConfig): string | undefined {
   const { iat, nbf, exp } = payload;
-  if (payload.room !== CANARY_ROOM) return 'The canary token\'s room claim is not the exact lowercase room name: Jitsi would refuse the room';
+  if (payload.room !== CANARY_ROOM)
+    return "The canary token's room claim is not the exact lowercase room name: Jitsi would refuse the room";
   if (typeof iat !== 'number' || typeof exp !== 'number') return 'The canary token lacks iat or exp: Jitsi requires both';
-  if (nbf !== iat - NOT_BEFORE_SKEW_SECONDS) return 'The canary token\'s nbf is not iat - 30 s: Jitsi allows no clock skew';
+  if (nbf !== iat - NOT_BEFORE_SKEW_SECONDS) return "The canary token's nbf is not iat - 30 s: Jitsi allows no clock skew";
   const lifetime = exp - iat;
   if (lifetime !== config.JITSI_TOKEN_TTL_SECONDS || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
-    return 'The canary token\'s lifetime (exp - iat) is not JITSI_TOKEN_TTL_SECONDS (at most 3600 s)';
+    return "The canary token's lifetime (exp - iat) is not JITSI_TOKEN_TTL_SECONDS (at most 3600 s)";
   }
   const context = payload.context as { user?: { id?: unknown }; features?: Record<string, unknown> } | undefined;
   if (typeof context?.user?.id !== 'string') return 'The canary token has no context.user.id string: Jitsi throws on it';

@@ -87,7 +87,10 @@ const callOptions = (context: CheckContext) => ({ timeoutMs: context.timeoutMs, 
 async function allocateCheck(server: StunServer, input: CoturnProbeInput, nowMs: number, context: CheckContext) {
   const auth = input.auth;
   if (auth.kind === 'none') {
-    return { ok: false, detail: 'No TURN credentials are configured (TURN_SECRET, or TURN_USERNAME and TURN_PASSWORD): clients get no usable TURN server' };
+    return {
+      ok: false,
+      detail: 'No TURN credentials are configured (TURN_SECRET, or TURN_USERNAME and TURN_PASSWORD): clients get no usable TURN server',
+    };
   }
   const credentials =
     auth.kind === 'rest'
@@ -100,7 +103,8 @@ async function allocateCheck(server: StunServer, input: CoturnProbeInput, nowMs:
   if (!result.authenticated) {
     return {
       ok: false,
-      detail: 'coturn allocated a relay without asking for credentials: it runs as an open relay; set use-auth-secret and static-auth-secret (or lt-cred-mech) in turnserver.conf',
+      detail:
+        'coturn allocated a relay without asking for credentials: it runs as an open relay; set use-auth-secret and static-auth-secret (or lt-cred-mech) in turnserver.conf',
     };
   }
   const how = auth.kind === 'rest' ? 'TURN REST credentials minted from TURN_SECRET' : 'the static TURN_USERNAME/TURN_PASSWORD';

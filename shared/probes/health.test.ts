@@ -22,7 +22,11 @@ describe('the health answer', () => {
 
   it('answers 503 down with Retry-After when the last probe failed', () => {
     const result = healthResult(healthOf('coturn', stored('2026-11-21T09:09:30.000Z', 'down'), NOW, 60), 60);
-    expect(result).toMatchObject({ status: 503, headers: { 'retry-after': '60' }, body: { status: 'down', checked_at: '2026-11-21T09:09:30.000Z' } });
+    expect(result).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '60' },
+      body: { status: 'down', checked_at: '2026-11-21T09:09:30.000Z' },
+    });
   });
 
   it('answers 503 unknown with the stale time once the result is older than three periods', () => {

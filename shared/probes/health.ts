@@ -31,7 +31,10 @@ export function healthOf(
   const staleAfterSeconds = STALE_AFTER_PERIODS * intervalSeconds;
   const ageMs = nowMs - Date.parse(stored.checked_at);
   if (!(ageMs <= staleAfterSeconds * 1000)) {
-    return unknown(stored.checked_at, `The last probe result is older than ${staleAfterSeconds} s (three probe periods): the scheduled probe is not running`);
+    return unknown(
+      stored.checked_at,
+      `The last probe result is older than ${staleAfterSeconds} s (three probe periods): the scheduled probe is not running`,
+    );
   }
   return { component, status: stored.status, checked_at: stored.checked_at, latency_ms: stored.latency_ms, checks: stored.checks };
 }
@@ -39,7 +42,9 @@ export function healthOf(
 export function healthResult(health: Health, intervalSeconds: number): HttpResult {
   const healthy = health.status === 'ok' || health.status === 'degraded';
   // The next probe run is the earliest the answer can change.
-  return healthy ? { status: HTTP_OK, body: health } : { status: HTTP_SERVICE_UNAVAILABLE, body: health, headers: { 'retry-after': String(intervalSeconds) } };
+  return healthy
+    ? { status: HTTP_OK, body: health }
+    : { status: HTTP_SERVICE_UNAVAILABLE, body: health, headers: { 'retry-after': String(intervalSeconds) } };
 }
 
 export async function healthAnswer(component: ProbeComponent, nowMs = Date.now()): Promise<HttpResult> {

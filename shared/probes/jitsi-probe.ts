@@ -76,10 +76,14 @@ export async function runJitsiProbe(input: JitsiProbeInput): Promise<ProbeResult
 
   const checks: Promise<GradedCheck>[] = [front, xmpp];
   if (input.jvbHealthUrl) {
-    checks.push(healthCheck('jvb_health', 'The videobridge (JVB_HEALTH_URL)', input.jvbHealthUrl, internalSeverity, doFetch, budget, checkTimeoutMs));
+    checks.push(
+      healthCheck('jvb_health', 'The videobridge (JVB_HEALTH_URL)', input.jvbHealthUrl, internalSeverity, doFetch, budget, checkTimeoutMs),
+    );
   }
   if (input.jicofoHealthUrl) {
-    checks.push(healthCheck('jicofo_health', 'Jicofo (JICOFO_HEALTH_URL)', input.jicofoHealthUrl, internalSeverity, doFetch, budget, checkTimeoutMs));
+    checks.push(
+      healthCheck('jicofo_health', 'Jicofo (JICOFO_HEALTH_URL)', input.jicofoHealthUrl, internalSeverity, doFetch, budget, checkTimeoutMs),
+    );
   }
   if (input.canary) {
     const canary = input.canary;
@@ -103,7 +107,6 @@ export async function runJitsiProbe(input: JitsiProbeInput): Promise<ProbeResult
   return buildResult('jitsi', checkedAt, budget, graded);
 }
 
-
 const PAGE_MARKERS = [/<script[^>]+src=["'][^"']*config\.js/i, /app\.bundle(?:\.min)?\.js/i, /lib-jitsi-meet/i];
 const CONFIG_MARKER = /\bconfig\s*=\s*\{|\bvar\s+config\b/;
 // Debian's config.js: `hosts: { domain: 'meet.example.com', ...`; docker-jitsi-meet: `config.hosts.domain = 'meet.jitsi';`.
@@ -124,7 +127,8 @@ async function checkFront(doFetch: typeof fetch, base: URL, context: CheckContex
   if (!pageLooksJitsi && !configLooksJitsi) {
     return {
       ok: false,
-      detail: 'JITSI_PUBLIC_URL answers 200 but is not a Jitsi Meet front: the page has no Jitsi markers and config.js is not served; check that the URL points at the Jitsi web server',
+      detail:
+        'JITSI_PUBLIC_URL answers 200 but is not a Jitsi Meet front: the page has no Jitsi markers and config.js is not served; check that the URL points at the Jitsi web server',
     };
   }
   const what =
@@ -136,16 +140,19 @@ async function checkFront(doFetch: typeof fetch, base: URL, context: CheckContex
   return { ok: true, detail: `JITSI_PUBLIC_URL answers 200: ${what}`, ...(xmppDomain && { xmppDomain }) };
 }
 
-
 async function checkXmpp(doFetch: typeof fetch, base: URL, xmppDomain: string | undefined, context: CheckContext): Promise<CheckOutcome> {
   const boshUrl = new URL('http-bind', base);
   if (!xmppDomain) {
     const answer = await getText(doFetch, boshUrl, context.signal);
     if (answer.status === 404) return websocketFallback(base, context, 'BOSH /http-bind answers 404');
-    if (answer.status !== 200) return { ok: false, detail: `BOSH /http-bind answered HTTP ${answer.status}${statusHint(answer.status, 'prosody')}` };
+    if (answer.status !== 200)
+      return { ok: false, detail: `BOSH /http-bind answered HTTP ${answer.status}${statusHint(answer.status, 'prosody')}` };
     // Prosody answers a GET with "It works! Now point your BOSH client to this URL".
     if (!/BOSH/i.test(answer.body)) {
-      return { ok: false, detail: 'BOSH /http-bind answers 200 with a page that is not prosody\'s: the front does not proxy /http-bind to prosody' };
+      return {
+        ok: false,
+        detail: "BOSH /http-bind answers 200 with a page that is not prosody's: the front does not proxy /http-bind to prosody",
+      };
     }
     return { ok: true, detail: 'BOSH /http-bind answers as prosody (GET only: no XMPP domain known from config.js to open a session)' };
   }
@@ -156,22 +163,34 @@ async function checkXmpp(doFetch: typeof fetch, base: URL, xmppDomain: string | 
     `content='text/xml; charset=utf-8' xmpp:version='1.0' xmlns='${BOSH_NS}' xmlns:xmpp='urn:xmpp:xbosh'/>`;
   const answer = await postXml(doFetch, boshUrl, open, context.signal);
   if (answer.status === 404) return websocketFallback(base, context, 'BOSH /http-bind answers 404');
-  if (answer.status !== 200) return { ok: false, detail: `BOSH /http-bind answered HTTP ${answer.status}${statusHint(answer.status, 'prosody')}` };
+  if (answer.status !== 200)
+    return { ok: false, detail: `BOSH /http-bind answered HTTP ${answer.status}${statusHint(answer.status, 'prosody')}` };
   const bodyTag = /<body\b[^>]*>/.exec(answer.body)?.[0];
   if (!bodyTag) {
     return { ok: false, detail: 'BOSH /http-bind answers 200 without a BOSH <body>: the front does not proxy /http-bind to prosody' };
   }
   if (/\btype=['"]terminate['"]/.test(bodyTag)) {
     const condition = /\bcondition=['"]([a-z-]+)['"]/.exec(bodyTag)?.[1] ?? 'no condition';
-    const hint = condition === 'improper-addressing' || condition === 'host-unknown' ? ': prosody serves no VirtualHost for the XMPP domain in config.js' : '';
+    const hint =
+      condition === 'improper-addressing' || condition === 'host-unknown'
+        ? ': prosody serves no VirtualHost for the XMPP domain in config.js'
+        : '';
     return { ok: false, detail: `Prosody refused a BOSH session (${condition})${hint}` };
   }
   const sid = /\bsid=['"]([^'"]+)['"]/.exec(bodyTag)?.[1];
   if (!sid) return { ok: false, detail: 'BOSH /http-bind answered a <body> without a session id' };
   const hasFeatures = /<stream:features\b|<features\b/.test(answer.body);
   // Close the session at once rather than leave prosody to time it out; its outcome is not the check's.
-  await postXml(doFetch, boshUrl, `<body rid='${rid + 1}' sid='${xmlEscape(sid)}' type='terminate' xmlns='${BOSH_NS}'/>`, context.signal).catch(() => undefined);
-  return { ok: true, detail: `Prosody opened a BOSH session for the XMPP domain${hasFeatures ? ' and offered stream features' : ''}, then closed it` };
+  await postXml(
+    doFetch,
+    boshUrl,
+    `<body rid='${rid + 1}' sid='${xmlEscape(sid)}' type='terminate' xmlns='${BOSH_NS}'/>`,
+    context.signal,
+  ).catch(() => undefined);
+  return {
+    ok: true,
+    detail: `Prosody opened a BOSH session for the XMPP domain${hasFeatures ? ' and offered stream features' : ''}, then closed it`,
+  };
 }
 
 async function websocketFallback(base: URL, context: CheckContext, boshFinding: string): Promise<CheckOutcome> {
@@ -217,7 +236,6 @@ function websocketHandshake(url: URL, signal: AbortSignal): Promise<{ status: nu
   });
 }
 
-
 function healthCheck(
   name: string,
   what: string,
@@ -235,13 +253,17 @@ function healthCheck(
     async (context) => {
       const answer = await getText(doFetch, new URL(url), context.signal);
       if (answer.status === 200) return { ok: true, detail: `${what} reports healthy` };
-      const hint = answer.status >= 500 ? ': it reports itself unhealthy; see its log' : answer.status === 404 ? ': wrong path (expected /about/health)' : '';
+      const hint =
+        answer.status >= 500
+          ? ': it reports itself unhealthy; see its log'
+          : answer.status === 404
+            ? ': wrong path (expected /about/health)'
+            : '';
       return { ok: false, detail: `${what} answered HTTP ${answer.status}${hint}` };
     },
     (error, context) => explainFetchError(error, context, what),
   );
 }
-
 
 interface TextAnswer {
   status: number;

@@ -7,9 +7,24 @@ import { probeStatus } from './types';
 
 describe('probeStatus', () => {
   it('is down when a critical check fails, degraded when only a minor one does, ok otherwise', () => {
-    expect(probeStatus([{ ok: true, severity: 'critical' }, { ok: true, severity: 'minor' }])).toBe('ok');
-    expect(probeStatus([{ ok: true, severity: 'critical' }, { ok: false, severity: 'minor' }])).toBe('degraded');
-    expect(probeStatus([{ ok: false, severity: 'critical' }, { ok: false, severity: 'minor' }])).toBe('down');
+    expect(
+      probeStatus([
+        { ok: true, severity: 'critical' },
+        { ok: true, severity: 'minor' },
+      ]),
+    ).toBe('ok');
+    expect(
+      probeStatus([
+        { ok: true, severity: 'critical' },
+        { ok: false, severity: 'minor' },
+      ]),
+    ).toBe('degraded');
+    expect(
+      probeStatus([
+        { ok: false, severity: 'critical' },
+        { ok: false, severity: 'minor' },
+      ]),
+    ).toBe('down');
     expect(probeStatus([])).toBe('ok');
   });
 });
@@ -47,21 +62,42 @@ describe('scrubDetail', () => {
 describe('runCheck', () => {
   it('turns a thrown error into a failed check with the explained detail', async () => {
     const budget = new Budget(1000);
-    const check = await runCheck('x', 'critical', budget, 500, async () => Promise.reject(new Error('boom at 10.0.0.1')), () => 'explained');
+    const check = await runCheck(
+      'x',
+      'critical',
+      budget,
+      500,
+      async () => Promise.reject(new Error('boom at 10.0.0.1')),
+      () => 'explained',
+    );
     expect(check).toMatchObject({ name: 'x', ok: false, detail: 'explained', severity: 'critical' });
   });
 
   it('returns at the check timeout even when the body ignores its signal', async () => {
     const budget = new Budget(5000);
     const started = performance.now();
-    const check = await runCheck('x', 'minor', budget, 100, () => new Promise(() => undefined), (_e, context) => `timeout ${context.timeoutMs} ${context.budgetRanOut}`);
+    const check = await runCheck(
+      'x',
+      'minor',
+      budget,
+      100,
+      () => new Promise(() => undefined),
+      (_e, context) => `timeout ${context.timeoutMs} ${context.budgetRanOut}`,
+    );
     expect(performance.now() - started).toBeLessThan(1000);
     expect(check.detail).toBe('timeout 100 false');
   });
 
   it('says the budget ran out when the budget, not the check timeout, was the bound', async () => {
     const budget = new Budget(100);
-    const check = await runCheck('x', 'minor', budget, 5000, () => new Promise(() => undefined), (_e, context) => `budget ${context.budgetRanOut}`);
+    const check = await runCheck(
+      'x',
+      'minor',
+      budget,
+      5000,
+      () => new Promise(() => undefined),
+      (_e, context) => `budget ${context.budgetRanOut}`,
+    );
     expect(check.detail).toBe('budget true');
   });
 });
@@ -71,16 +107,26 @@ describe('failure details', () => {
 
   it('explains a 401 after credentials as a secret mismatch', () => {
     const detail = explainStunError(new StunError('auth_rejected', 'x', { code: 401 }), context, 'TURN Allocate', 'rest');
-    expect(detail).toBe("TURN rejected the credentials (401): the shared secret does not match coturn's static-auth-secret (or this host's clock is far off)");
+    expect(detail).toBe(
+      "TURN rejected the credentials (401): the shared secret does not match coturn's static-auth-secret (or this host's clock is far off)",
+    );
   });
 
   it('explains a TLS certificate error by its code', () => {
-    const error = new TypeError('fetch failed', { cause: Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }) });
-    expect(explainFetchError(error, context, 'JITSI_PUBLIC_URL')).toBe('JITSI_PUBLIC_URL has a TLS certificate the probe does not trust (CERT_HAS_EXPIRED)');
+    const error = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }),
+    });
+    expect(explainFetchError(error, context, 'JITSI_PUBLIC_URL')).toBe(
+      'JITSI_PUBLIC_URL has a TLS certificate the probe does not trust (CERT_HAS_EXPIRED)',
+    );
   });
 
   it('explains an unresolvable host without naming it', () => {
-    const error = new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND jvb.internal'), { code: 'ENOTFOUND' }) });
-    expect(explainFetchError(error, context, 'The videobridge (JVB_HEALTH_URL)')).toBe('The videobridge (JVB_HEALTH_URL) has a host name that does not resolve');
+    const error = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('getaddrinfo ENOTFOUND jvb.internal'), { code: 'ENOTFOUND' }),
+    });
+    expect(explainFetchError(error, context, 'The videobridge (JVB_HEALTH_URL)')).toBe(
+      'The videobridge (JVB_HEALTH_URL) has a host name that does not resolve',
+    );
   });
 });

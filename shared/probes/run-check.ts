@@ -18,7 +18,10 @@ export class Budget {
   private readonly started = performance.now();
   private readonly deadline: Deadline;
 
-  constructor(readonly budgetMs: number, outer?: AbortSignal) {
+  constructor(
+    readonly budgetMs: number,
+    outer?: AbortSignal,
+  ) {
     this.deadline = deadlineSignal(budgetMs, outer);
     this.signal = this.deadline.signal;
   }
@@ -102,7 +105,8 @@ export function buildResult(component: ProbeComponent, checkedAt: Date, budget: 
 
 const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi;
 const IPV4_PATTERN = /\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g;
-const IPV6_PATTERN = /\[?\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b\]?|\[?(?:[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?\]?|\[?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)\]?/gi;
+const IPV6_PATTERN =
+  /\[?\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b\]?|\[?(?:[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?\]?|\[?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)\]?/gi;
 const MAX_DETAIL = 300;
 
 /**

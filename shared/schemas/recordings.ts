@@ -28,9 +28,7 @@ export const CreateRecordingBody = z
     size_bytes: z.optional(z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER))),
     transcript_uri: z.optional(uri),
   })
-  .check(
-    z.refine((body) => body.ended_at >= body.started_at, { message: 'must not be before started_at', path: ['ended_at'] }),
-  );
+  .check(z.refine((body) => body.ended_at >= body.started_at, { message: 'must not be before started_at', path: ['ended_at'] }));
 
 export const ConsentSchema = z.object({
   recorded_by: z.string(),

@@ -1,14 +1,9 @@
 import { getConfig, type Config } from '../config';
 import { secretsManagerProvider } from './secrets-manager-provider';
 
-export type JitsiSigningKey =
-  | { alg: 'HS256'; secret: string }
-  | { alg: 'RS256'; privateKeyPem: string; kid: string };
+export type JitsiSigningKey = { alg: 'HS256'; secret: string } | { alg: 'RS256'; privateKeyPem: string; kid: string };
 
-export type TurnAuth =
-  | { kind: 'rest'; secret: string }
-  | { kind: 'static'; username: string; password: string }
-  | { kind: 'none' };
+export type TurnAuth = { kind: 'rest'; secret: string } | { kind: 'static'; username: string; password: string } | { kind: 'none' };
 
 /** Where the Jitsi signing key and the TURN secret come from: env locally, Secrets Manager deployed. */
 export interface SecretsProvider {

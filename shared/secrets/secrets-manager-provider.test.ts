@@ -90,7 +90,9 @@ describe('secretsManagerProvider', () => {
   it('picks up a rotated value after the TTL without a restart', async () => {
     const secrets = provider();
     expect(await secrets.jitsiSigningKey()).toEqual({ alg: 'HS256', secret: JITSI_SECRET });
-    secretsManager.on(GetSecretValueCommand, { SecretId: JITSI_ARN }).resolves({ SecretString: JSON.stringify({ secret: ROTATED_SECRET }) });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: JITSI_ARN })
+      .resolves({ SecretString: JSON.stringify({ secret: ROTATED_SECRET }) });
 
     nowMs += TTL_SECONDS * 1000 - 1;
     expect(await secrets.jitsiSigningKey()).toEqual({ alg: 'HS256', secret: JITSI_SECRET });
@@ -113,7 +115,9 @@ describe('secretsManagerProvider', () => {
 
   it('reads an RS256 key with the kid stored next to it', async () => {
     const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n';
-    secretsManager.on(GetSecretValueCommand, { SecretId: JITSI_ARN }).resolves({ SecretString: JSON.stringify({ private_key: pem, kid: 'app/key-2' }) });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: JITSI_ARN })
+      .resolves({ SecretString: JSON.stringify({ private_key: pem, kid: 'app/key-2' }) });
     expect(await provider({ JITSI_JWT_ALG: 'RS256', JITSI_JWT_KID: 'app/key-1' }).jitsiSigningKey()).toEqual({
       alg: 'RS256',
       privateKeyPem: pem,
@@ -139,7 +143,9 @@ describe('secretsManagerProvider', () => {
   it('answers 500 internal_error when the secret does not exist: retrying cannot help', async () => {
     secretsManager
       .on(GetSecretValueCommand)
-      .rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: { httpStatusCode: 400 } }));
+      .rejects(
+        new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: { httpStatusCode: 400 } }),
+      );
     expect(await rejection(provider().jitsiSigningKey())).toMatchObject({ status: 500, code: 'internal_error' });
   });
 
@@ -160,9 +166,12 @@ describe('secretsManagerProvider', () => {
   });
 
   it('retries after a failed first fetch instead of caching the failure', async () => {
-    secretsManager.on(GetSecretValueCommand, { SecretId: JITSI_ARN }).rejectsOnce(awsError('ThrottlingException', 400)).resolves({
-      SecretString: JSON.stringify({ secret: JITSI_SECRET }),
-    });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: JITSI_ARN })
+      .rejectsOnce(awsError('ThrottlingException', 400))
+      .resolves({
+        SecretString: JSON.stringify({ secret: JITSI_SECRET }),
+      });
     const secrets = provider();
     await rejection(secrets.jitsiSigningKey());
     expect(await secrets.jitsiSigningKey()).toEqual({ alg: 'HS256', secret: JITSI_SECRET });

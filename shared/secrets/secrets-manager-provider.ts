@@ -53,10 +53,7 @@ function clientFor(region: string): SecretsManagerClient {
 }
 
 /** Fetched once per container, reused for SECRETS_CACHE_TTL_SECONDS, so rotation needs no redeploy. */
-export function secretsManagerProvider(
-  config: SecretsManagerProviderConfig,
-  options: SecretsManagerProviderOptions,
-): SecretsProvider {
+export function secretsManagerProvider(config: SecretsManagerProviderConfig, options: SecretsManagerProviderOptions): SecretsProvider {
   const client = options.client ?? clientFor(config.AWS_REGION);
   const log = options.logger ?? sharedLogger;
   const cached = <T>(label: string, load: () => Promise<T>) =>

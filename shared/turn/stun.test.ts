@@ -117,7 +117,10 @@ describe('STUN message codec (RFC 5769 vectors)', () => {
     const message = decodeMessage(LONG_TERM_REQUEST);
     const key = longTermKey('マトリックス', 'example.org', 'TheMatrIX');
     const attributes = message.attributes.filter((a) => a.type !== StunAttr.MessageIntegrity);
-    const encoded = encodeMessage({ method: message.method, cls: message.cls, transactionId: message.transactionId, attributes }, { integrityKey: key });
+    const encoded = encodeMessage(
+      { method: message.method, cls: message.cls, transactionId: message.transactionId, attributes },
+      { integrityKey: key },
+    );
     expect(encoded.equals(LONG_TERM_REQUEST)).toBe(true);
   });
 });
@@ -139,7 +142,15 @@ describe('STUN message codec (round trips)', () => {
     const transactionId = newTransactionId();
     const key = longTermKey('1700000000:probe', 'turn.test', 'secret');
     const encoded = encodeMessage(
-      { method: StunMethod.Allocate, cls: 'request', transactionId, attributes: [{ type: StunAttr.Username, value: Buffer.from('1700000000:probe') }, { type: StunAttr.Nonce, value: Buffer.from('abcde') }] },
+      {
+        method: StunMethod.Allocate,
+        cls: 'request',
+        transactionId,
+        attributes: [
+          { type: StunAttr.Username, value: Buffer.from('1700000000:probe') },
+          { type: StunAttr.Nonce, value: Buffer.from('abcde') },
+        ],
+      },
       { integrityKey: key, fingerprint: true },
     );
     expect(encoded.length % 4).toBe(0);
@@ -169,7 +180,12 @@ describe('STUN message codec (round trips)', () => {
   it('reads ERROR-CODE class and number', () => {
     const value = Buffer.concat([Buffer.from([0, 0, 4, 38]), Buffer.from('Stale Nonce')]);
     const message = decodeMessage(
-      encodeMessage({ method: StunMethod.Refresh, cls: 'error', transactionId: newTransactionId(), attributes: [{ type: StunAttr.ErrorCode, value }] }),
+      encodeMessage({
+        method: StunMethod.Refresh,
+        cls: 'error',
+        transactionId: newTransactionId(),
+        attributes: [{ type: StunAttr.ErrorCode, value }],
+      }),
     );
     expect(decodeErrorCode(message)).toEqual({ code: 438, reason: 'Stale Nonce' });
   });
@@ -178,7 +194,14 @@ describe('STUN message codec (round trips)', () => {
     ['too short', Buffer.alloc(10)],
     ['an HTTP answer', Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')],
     ['a wrong length', Buffer.concat([SAMPLE_REQUEST, Buffer.alloc(4)])],
-    ['an attribute past the end', (() => { const b = Buffer.from(IPV4_RESPONSE); b.writeUInt16BE(0x0100, 22); return b; })()],
+    [
+      'an attribute past the end',
+      (() => {
+        const b = Buffer.from(IPV4_RESPONSE);
+        b.writeUInt16BE(0x0100, 22);
+        return b;
+      })(),
+    ],
   ])('rejects %s as malformed', (_name, buf) => {
     const error = thrown(() => decodeMessage(buf));
     expect(error).toBeInstanceOf(StunError);

@@ -85,7 +85,6 @@ export class StunError extends Error {
   }
 }
 
-
 export function newTransactionId(): Buffer {
   return randomBytes(12);
 }
@@ -237,10 +236,7 @@ export function encodeXorAddress(address: TransportAddress, transactionId: Buffe
   const mask = Buffer.alloc(16);
   mask.writeUInt32BE(MAGIC_COOKIE, 0);
   transactionId.copy(mask, 4);
-  const raw =
-    address.family === 'IPv4'
-      ? Buffer.from(address.address.split('.').map(Number))
-      : ipv6Bytes(address.address);
+  const raw = address.family === 'IPv4' ? Buffer.from(address.address.split('.').map(Number)) : ipv6Bytes(address.address);
   const value = Buffer.alloc(4 + raw.length);
   value[1] = address.family === 'IPv4' ? 0x01 : 0x02;
   value.writeUInt16BE(address.port ^ (MAGIC_COOKIE >>> 16), 2);
@@ -262,7 +258,7 @@ function compressIpv6(groups: string[]): string {
   // RFC 5952: collapse the longest run (length >= 2) of zero groups.
   let bestStart = -1;
   let bestLength = 0;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     if (groups[i] !== '0') {
       i += 1;
       continue;
@@ -288,7 +284,6 @@ const uint32 = (type: number, value: number): StunAttribute => {
   buf.writeUInt32BE(value, 0);
   return { type, value: buf };
 };
-
 
 export interface StunServer {
   host: string;
@@ -348,7 +343,17 @@ function abortError(timedOut: boolean, timeoutMs: number): StunError {
   return new StunError('timeout', timedOut ? `no answer within ${timeoutMs} ms` : 'the probe budget ran out before an answer');
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EADDRNOTAVAIL']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EADDRNOTAVAIL',
+]);
 
 function networkError(error: unknown, transport: StunServer['transport']): StunError {
   if (error instanceof StunError) return error;
@@ -358,7 +363,8 @@ function networkError(error: unknown, transport: StunServer['transport']): StunE
     return new StunError('unreachable', 'the host name does not resolve', { sysCode: code, cause: error });
   }
   if (code === 'ECONNREFUSED') {
-    const what = transport === 'udp' ? 'ICMP port unreachable: nothing listens on that UDP port' : 'connection refused: nothing listens on that port';
+    const what =
+      transport === 'udp' ? 'ICMP port unreachable: nothing listens on that UDP port' : 'connection refused: nothing listens on that port';
     return new StunError('unreachable', what, { sysCode: code, cause: error });
   }
   if (code && UNREACHABLE_CODES.has(code)) {
@@ -404,10 +410,9 @@ class Pending {
   wait(transactionId: Buffer, signal: AbortSignal): Promise<StunMessage> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const key = transactionId.toString('hex');
-    return raceAbort(
-      new Promise<StunMessage>((resolve, reject) => this.waiters.set(key, { resolve, reject })),
-      signal,
-    ).finally(() => this.waiters.delete(key));
+    return raceAbort(new Promise<StunMessage>((resolve, reject) => this.waiters.set(key, { resolve, reject })), signal).finally(() =>
+      this.waiters.delete(key),
+    );
   }
 
   deliver(buf: Buffer): void {
@@ -534,7 +539,6 @@ async function withChannel<T>(server: StunServer, options: CallOptions, body: (c
   }
 }
 
-
 export interface BindingResult {
   /** Our address as the server saw it: keep it out of anything a client can read. */
   mappedAddress: TransportAddress;
@@ -563,7 +567,6 @@ export function stunBinding(server: StunServer, options: CallOptions): Promise<B
     return { mappedAddress: decodeXorAddress(xor, response.transactionId), rttMs };
   });
 }
-
 
 export interface TurnCredentialsInput {
   username: string;
@@ -616,7 +619,10 @@ export function turnAllocate(server: StunServer, credentials: TurnCredentialsInp
       const all = auth
         ? [...attributes, text(StunAttr.Username, auth.username), text(StunAttr.Realm, auth.realm), text(StunAttr.Nonce, auth.nonce)]
         : attributes;
-      const request = encodeMessage({ method, cls: 'request', transactionId, attributes: all }, { integrityKey: auth?.key, fingerprint: true });
+      const request = encodeMessage(
+        { method, cls: 'request', transactionId, attributes: all },
+        { integrityKey: auth?.key, fingerprint: true },
+      );
       return channel.exchange(request, transactionId);
     };
 
@@ -641,7 +647,9 @@ export function turnAllocate(server: StunServer, credentials: TurnCredentialsInp
     const release = async (auth: LongTermAuth | undefined): Promise<StunError | undefined> => {
       const lifetimeZero = [uint32(StunAttr.Lifetime, 0)];
       try {
-        const response = auth ? await sendAuthenticated(StunMethod.Refresh, lifetimeZero, auth, 'Refresh') : await send(StunMethod.Refresh, lifetimeZero);
+        const response = auth
+          ? await sendAuthenticated(StunMethod.Refresh, lifetimeZero, auth, 'Refresh')
+          : await send(StunMethod.Refresh, lifetimeZero);
         if (!auth) expectResponse(response, StunMethod.Refresh, 'Refresh');
         if (response.cls === 'error') {
           const error = decodeErrorCode(response);
@@ -696,7 +704,10 @@ export function turnAllocate(server: StunServer, credentials: TurnCredentialsInp
     }
     const integrity = verifyMessageIntegrity(response, auth.key);
     if (integrity !== true) {
-      throw new StunError('integrity', integrity === undefined ? 'Allocate success without MESSAGE-INTEGRITY' : 'Allocate success MESSAGE-INTEGRITY does not verify');
+      throw new StunError(
+        'integrity',
+        integrity === undefined ? 'Allocate success without MESSAGE-INTEGRITY' : 'Allocate success MESSAGE-INTEGRITY does not verify',
+      );
     }
     return success(response, auth);
   });

@@ -85,7 +85,11 @@ export async function call<T = any>(operation: OperationId | string, options: Ca
   if (typeof options.as === 'string') headers.authorization = options.as;
   else if (options.as) headers.authorization = `Bearer ${await bearer(options.as)}`;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const event = apiGatewayEvent(route, { method: route.method, rawPath, rawQueryString: options.query ?? '', headers, ...(body === undefined ? {} : { body }) }, params);
+  const event = apiGatewayEvent(
+    route,
+    { method: route.method, rawPath, rawQueryString: options.query ?? '', headers, ...(body === undefined ? {} : { body }) },
+    params,
+  );
   const handler = await handlerFor(route);
   const result = await handler(event, lambdaContext);
   const raw = typeof result.body === 'string' ? result.body : '';

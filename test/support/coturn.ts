@@ -39,7 +39,7 @@ export function turnserverPath(): string | undefined {
 
 export async function startCoturn(options: CoturnOptions): Promise<RunningCoturn> {
   const binary = turnserverPath();
-  if (!binary) throw new Error('turnserver not found: install Debian\'s coturn (apt-get install -y coturn)');
+  if (!binary) throw new Error("turnserver not found: install Debian's coturn (apt-get install -y coturn)");
   const dir = mkdtempSync(join(tmpdir(), 'coturn-test-'));
   const realm = options.realm ?? 'probe.test';
   const port = await freePort();
@@ -70,10 +70,29 @@ export async function startCoturn(options: CoturnOptions): Promise<RunningCoturn
   if (tlsPort !== undefined) {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     ca = readFileSync(cert, 'utf8');
     lines.push(`tls-listening-port=${tlsPort}`, `cert=${cert}`, `pkey=${key}`);
   } else {
