@@ -385,8 +385,10 @@ describe('stateful resources per stage', () => {
 });
 
 describe('alarms watch the metrics the code emits', () => {
-  it('defines alarms for JoinFailed and FailedToStartCall', () => {
-    expect(emfAlarms.map((definition) => definition.metricName).sort()).toEqual([MetricName.FailedToStartCall, MetricName.JoinFailed]);
+  it('defines alarms for JoinFailed, FailedToStartCall, EventPublishFailed and RecordingMetadataRejected', () => {
+    expect(emfAlarms.map((definition) => definition.metricName).sort()).toEqual(
+      [MetricName.EventPublishFailed, MetricName.FailedToStartCall, MetricName.JoinFailed, MetricName.RecordingMetadataRejected].sort(),
+    );
   });
 
   it.each(STAGES)('%s: each EMF alarm uses the emitted namespace, metric name and exact dimension set', (stage) => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_DIMENSION_NAMES, METRICS_NAMESPACE, MetricName } from '../shared/observability/metric-names';
+import { resetConfigForTests } from '../shared/config';
 import { call, setupApi } from './support/api';
 
 // The EMF documents the handlers print are what CloudWatch turns into the metrics the alarms
@@ -74,6 +75,22 @@ describe('EMF metrics', () => {
     );
     expect(emitted(MetricName.FailedToStartCall)[0]).toMatchObject({ FailedToStartCall: 1 });
     expect(emitted(MetricName.FailedToStartCallByReason)[0]).toMatchObject({ reason: 'not_a_thread_member' });
+  });
+
+  it('still starts the call when the event cannot be published, and counts EventPublishFailed', async () => {
+    const thread = await call('threads.create', { as: { sub: 'ann' }, body: { member_ids: ['ben'] } });
+    const eventsFile = process.env.EVENTS_FILE;
+    process.env.EVENTS_FILE = process.env.DATA_DIR; // a directory: appending to it fails
+    resetConfigForTests();
+    try {
+      printed = [];
+      const started = await call('calls.start', { as: { sub: 'ann' }, body: { thread_id: thread.body.thread_id, call_type: 'audio' } });
+      expect(started.status).toBe(201);
+      expect(emitted(MetricName.EventPublishFailed)[0]).toMatchObject({ EventPublishFailed: 1, service: 'jitsi-calls', stage: 'local' });
+    } finally {
+      process.env.EVENTS_FILE = eventsFile;
+      resetConfigForTests();
+    }
   });
 
   it('prints no bearer token or Jitsi token in any log line', async () => {

@@ -7,7 +7,9 @@ import { setRecordingCipherForTests, type RecordingCipher } from '../shared/cryp
 import { dynamo, fromAttributes, tableName, toAttributes, toValues } from '../shared/db/client';
 import { keys } from '../shared/db/keys';
 import { dependencyUnavailable } from '../shared/errors';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logger } from '../shared/observability/logger';
+import { MetricName } from '../shared/observability/metric-names';
 import { call, setupApi, type TestUser } from './support/api';
 
 // Roles in every thread made by newThread(): alice owner, bob moderator, carol and dave members.
@@ -330,6 +332,7 @@ describe('recording metadata', () => {
       }),
     );
     const errors = vi.spyOn(logger, 'error');
+    const metrics = vi.spyOn(Metrics.prototype, 'addMetric');
 
     const sameThreadList = await call('calls.recordings-list', { as: alice, params: { call_id: sameThread.callId } });
     expect(sameThreadList.status).toBe(200);
@@ -347,6 +350,7 @@ describe('recording metadata', () => {
       { call_id: otherThread.callId, recording_id: sourceItem!.recording_id },
       { call_id: source.callId, recording_id: own.recording_id },
     ]);
+    expect(metrics.mock.calls.filter(([name]) => name === MetricName.RecordingMetadataRejected)).toHaveLength(3);
     const logged = JSON.stringify(errors.mock.calls);
     for (const fragment of [STORAGE_URI, 'second.mp4', sourceItem!.encrypted_uris]) expect(logged).not.toContain(fragment);
   });

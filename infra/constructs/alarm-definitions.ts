@@ -49,6 +49,26 @@ export const emfAlarms: readonly EmfAlarmDefinition[] = [
     threshold: (policy) => policy.failedToStartCallThreshold,
     description: 'failed_to_start_call: call starts are failing (not counting 409 call_in_progress).',
   },
+  {
+    id: 'EventPublishFailedAlarm',
+    namespace: METRICS_NAMESPACE,
+    metricName: MetricName.EventPublishFailed,
+    dimensionNames: DEFAULT_DIMENSION_NAMES,
+    statistic: 'Sum',
+    periodMinutes: 5,
+    threshold: () => 1,
+    description: 'CallStarted or CallEnded events could not be published to EventBridge: members are not being rung.',
+  },
+  {
+    id: 'RecordingMetadataRejectedAlarm',
+    namespace: METRICS_NAMESPACE,
+    metricName: MetricName.RecordingMetadataRejected,
+    dimensionNames: DEFAULT_DIMENSION_NAMES,
+    statistic: 'Sum',
+    periodMinutes: 5,
+    threshold: () => 1,
+    description: 'Stored recording metadata did not decrypt under its call: a corrupted or tampered item (it is not served).',
+  },
 ];
 
 /** The dimension values the code emits in a stage: `service` = SERVICE_NAME, `stage` = the stage, `reason` varies. */

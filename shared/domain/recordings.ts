@@ -8,6 +8,8 @@ import { keys, RECORDING_PREFIX } from '../db/keys';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { logger } from '../observability/logger';
+import { MetricName } from '../observability/metric-names';
+import { countMetric } from '../observability/metrics';
 import { callEnded, loadCall, notAMember, threadRoleOf, type CallRecord } from './calls';
 
 // Consent lives in two places: the current state as attributes of the call item (consent_recorded,
@@ -294,6 +296,7 @@ export async function listRecordings(caller: Caller, callId: string) {
         if (!(error instanceof CiphertextRejectedError)) throw error;
         // Ids only: neither the ciphertext nor anything decrypted goes to the log.
         logger.error('recording metadata rejected, not served', { call_id: callId, recording_id: item.recording_id });
+        countMetric(MetricName.RecordingMetadataRejected);
         return undefined;
       }
     }),

@@ -23,6 +23,8 @@ export const MetricName = {
   /** not_a_thread_member, forbidden, not_enrolled: with a `reason` dimension. */
   AccessDenied: 'AccessDenied',
   EventPublishFailed: 'EventPublishFailed',
+  /** Stored recording metadata that did not decrypt under its call's context: corruption or tampering. */
+  RecordingMetadataRejected: 'RecordingMetadataRejected',
   /** 1 when a scheduled probe's component answers (ok or degraded), 0 when down: the probe alarms watch it. */
   ProbeHealthy: 'ProbeHealthy',
   /** Milliseconds per probe check, with the `check` dimension (its CHECK_NAMES name). */
