@@ -175,9 +175,7 @@ describe('least privilege from each route access', () => {
     expect(actionsOf(grantsOf(stacks.dev, 'calls.log'))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     expect(actionsOf(grantsOf(stacks.dev, 'threads.create'))).toEqual([
       'dynamodb:BatchGetItem',
-      'dynamodb:BatchWriteItem',
       'dynamodb:ConditionCheckItem',
-      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',

@@ -227,6 +227,12 @@ describe('course ids and validation', () => {
     expect((await call('live-classes.create', { as: instructor, params, body: { title: 'x', scheduled_at: 'tomorrow' } })).status).toBe(
       400,
     );
+    const impossibleDay = await call('live-classes.create', {
+      as: instructor,
+      params,
+      body: { title: 'x', scheduled_at: '2026-02-30T09:00:00Z' },
+    });
+    expect(impossibleDay).toMatchObject({ status: 400, body: { error: 'validation_error' } });
     const unknown = await call('live-classes.create', { as: instructor, params, body: { title: 'x', room_name: 'mine' } });
     expect(unknown.status).toBe(400);
     expect(JSON.stringify(unknown.body.details)).toContain('room_name');

@@ -108,14 +108,20 @@ describe('recording consent', () => {
     expect(await rawOfType(callId, 'recording_action')).toEqual([]);
   });
 
-  it('rejects consent_confirmed other than true with 400', async () => {
+  it('answers 409 consent_required to consent_confirmed false, and 400 to a non-boolean', async () => {
     const { callId } = await newCall();
-    const response = await call('calls.recording', {
+    const unchecked = await call('calls.recording', {
       as: dave,
       params: { call_id: callId },
       body: { action: 'start', consent_confirmed: false },
     });
-    expect(response).toMatchObject({ status: 400, body: { error: 'validation_error' } });
+    expect(unchecked).toMatchObject({ status: 409, body: { error: 'consent_required' } });
+    const malformed = await call('calls.recording', {
+      as: dave,
+      params: { call_id: callId },
+      body: { action: 'start', consent_confirmed: 'yes' },
+    });
+    expect(malformed).toMatchObject({ status: 400, body: { error: 'validation_error' } });
   });
 
   it.each([

@@ -1,6 +1,12 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { dynamo, tableName, toAttributes } from '../shared/db/client';
+import { keys } from '../shared/db/keys';
+import { MAX_SESSIONS_PER_PARTICIPANT } from '../shared/domain/sessions';
+import { AppError } from '../shared/errors';
+import { getSecretsProvider, setSecretsProviderForTests } from '../shared/secrets/provider';
 import { call, issuerKeyFile, setupApi, type TestUser } from './support/api';
 import { recordRoundTrips } from './support/round-trips';
 
@@ -358,6 +364,78 @@ describe('thread calls', () => {
     joinTrips.restore();
     expect(joinTrips.calls.map((entry) => entry.command)).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand', 'GetItemCommand']);
     expect(joinTrips.sequentialRoundTrips()).toBe(2);
+  });
+
+  it('never answers 500 when one user joins from 25 tabs at once: each join succeeds or gets 503 to retry', async () => {
+    const threadId = await newThread();
+    const started = await call('calls.start', { as: alice, body: { thread_id: threadId, call_type: 'video' } });
+    const joins = await Promise.all(
+      Array.from({ length: 25 }, () => call('calls.join', { as: bob, params: { call_id: started.body.call_id } })),
+    );
+    for (const join of joins) expect([200, 503]).toContain(join.status);
+    expect(joins.some((join) => join.status === 200)).toBe(true);
+    const log = await call('calls.log', { as: alice, params: { call_id: started.body.call_id } });
+    // However the race went, Bob has at most one open session.
+    expect(log.body.participants.filter((session: any) => session.user_id === 'bob' && session.left_at === null)).toHaveLength(1);
+  });
+
+  it('treats an initiator who left the thread as an outsider: no end, no token', async () => {
+    const threadId = await newThread();
+    const started = await call('calls.start', { as: bob, body: { thread_id: threadId, call_type: 'video' } });
+    expect((await call('threads.delete-member', { as: alice, params: { thread_id: threadId, user_id: 'bob' } })).status).toBe(204);
+    expect(await call('calls.end', { as: bob, params: { call_id: started.body.call_id } })).toMatchObject({
+      status: 403,
+      body: { error: 'not_a_thread_member' },
+    });
+    expect((await call('calls.token', { as: bob, params: { call_id: started.body.call_id } })).status).toBe(403);
+    expect((await call('calls.end', { as: alice, params: { call_id: started.body.call_id } })).status).toBe(200);
+  });
+
+  it('tells an outsider only that they are outside, not whether the call ended', async () => {
+    const threadId = await newThread();
+    const started = await call('calls.start', { as: alice, body: { thread_id: threadId, call_type: 'audio' } });
+    await call('calls.end', { as: alice, params: { call_id: started.body.call_id } });
+    for (const operation of ['calls.join', 'calls.token']) {
+      expect((await call(operation, { as: mallory, params: { call_id: started.body.call_id } })).body.error).toBe('not_a_thread_member');
+      expect((await call(operation, { as: bob, params: { call_id: started.body.call_id } })).body.error).toBe('call_ended');
+    }
+  });
+
+  it('answers 429 rate_limited to a client that rejoined hundreds of times, before the item can outgrow DynamoDB', async () => {
+    const threadId = await newThread();
+    const started = await call('calls.start', { as: alice, body: { thread_id: threadId, call_type: 'video' } });
+    const sessions = Array.from({ length: MAX_SESSIONS_PER_PARTICIPANT }, () => ({
+      joined_at: started.body.started_at,
+      left_at: started.body.started_at,
+    }));
+    await dynamo().send(
+      new PutItemCommand({
+        TableName: tableName(),
+        Item: toAttributes({ ...keys.callParticipant(started.body.call_id, 'bob'), user_id: 'bob', sessions }),
+      }),
+    );
+    const join = await call('calls.join', { as: bob, params: { call_id: started.body.call_id } });
+    expect(join).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
+    expect(join.headers['retry-after']).toBeDefined();
+  });
+
+  it('answers a 500 with a generic message, keeping configuration details in the log', async () => {
+    const threadId = await newThread();
+    const started = await call('calls.start', { as: alice, body: { thread_id: threadId, call_type: 'video' } });
+    const real = getSecretsProvider();
+    setSecretsProviderForTests({
+      jitsiSigningKey: async () => {
+        throw new AppError('internal_error', 'The Jitsi secret in Secrets Manager is malformed (secret: too_small)');
+      },
+      turnAuth: () => real.turnAuth(),
+    });
+    try {
+      const response = await call('calls.token', { as: alice, params: { call_id: started.body.call_id } });
+      expect(response).toMatchObject({ status: 500, body: { error: 'internal_error', message: 'Something went wrong on our side.' } });
+      expect(response.raw).not.toContain('Secrets Manager');
+    } finally {
+      setSecretsProviderForTests(real);
+    }
   });
 
   it('answers 404 for an unknown call on every call route', async () => {

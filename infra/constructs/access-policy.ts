@@ -6,13 +6,7 @@ import type { RouteAccess, SecretName } from '../routes';
 
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 // Transactions need no action of their own: TransactWriteItems is authorized per item action.
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-] as const;
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'] as const;
 export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue'] as const;
 export const EVENTS_PUT_ACTIONS = ['events:PutEvents'] as const;
 export const KMS_ACTIONS = {

@@ -27,7 +27,7 @@ import {
   sessionViews,
   type ParticipantRecord,
 } from './sessions';
-import { getItem, getTwoItems, queryPartition, transactWrite } from '../db/items';
+import { databaseBusy, getItem, getTwoItems, queryPartition, transactWrite } from '../db/items';
 import { loadThread, memberRole, type ThreadRecord } from './threads';
 
 export type CallType = 'audio' | 'video';
@@ -138,7 +138,7 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
         if (current.active_call_id) throw callInProgress(current.active_call_id);
       }
       // Lost a conflict with a concurrent start: retry; the next attempt sees the winner's call.
-      if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw error;
+      if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw databaseBusy();
       await backoff(attempt);
     }
   }
@@ -200,7 +200,8 @@ export async function joinCall(caller: Caller, callId: string) {
   for (let attempt = 0; ; attempt++) {
     const { call, participant } = await loadCallWithParticipant(callId, caller.userId);
     if (!call) throw notFound('Call');
-    if (call.status !== 'active') throw callEnded();
+    // Outsiders learn only that they are outsiders, not whether the call still runs.
+    if (call.status !== 'active') throw (await threadRoleOf(call.thread_id, caller.userId)) ? callEnded() : notAMember();
     const now = new Date();
     const transaction = transactWrite([
       {
@@ -232,7 +233,7 @@ export async function joinCall(caller: Caller, callId: string) {
     if (reasons[0]?.Code === 'ConditionalCheckFailed') throw callEnded();
     if (reasons[1]?.Code === 'ConditionalCheckFailed') throw notAMember();
     // The participant item changed under us (a join or leave from another device) or a conflict: read again.
-    if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw outcome.reason;
+    if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw databaseBusy();
     await backoff(attempt);
   }
 }
@@ -246,8 +247,8 @@ async function assertMember(call: CallRecord, caller: Caller): Promise<string> {
 export async function refreshCallToken(caller: Caller, callId: string) {
   const call = await loadCall(callId);
   if (!call) throw notFound('Call');
-  if (call.status !== 'active') throw callEnded();
   const role = await assertMember(call, caller);
+  if (call.status !== 'active') throw callEnded();
   return tokenResponse(await mintTokenFor(caller, call.room, callRole(call, role, caller.userId)));
 }
 
@@ -300,9 +301,10 @@ export async function getCallLog(caller: Caller, callId: string) {
 export async function endCall(caller: Caller, callId: string) {
   const call = await loadCall(callId);
   if (!call) throw notFound('Call');
-  if (!caller.isAdmin && call.initiator_id !== caller.userId) {
+  // An initiator who has since left the thread is an outsider like any other.
+  if (!caller.isAdmin) {
     const role = await assertMember(call, caller);
-    if (role !== 'owner' && role !== 'moderator') {
+    if (call.initiator_id !== caller.userId && role !== 'owner' && role !== 'moderator') {
       throw new AppError('forbidden', 'Only the initiator, a thread owner or moderator, or an admin can end the call.');
     }
   }
@@ -373,7 +375,7 @@ async function markEnded(call: CallRecord, endedBy: string, endedAt: string): Pr
           throw inner;
         }
       }
-      if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw error;
+      if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw databaseBusy();
       await backoff(attempt);
     }
   }

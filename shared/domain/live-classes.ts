@@ -266,7 +266,9 @@ export async function createLiveClass(
       ]);
       return liveClassView(liveClass);
     } catch (error) {
-      if (!cancellationReasons(error) || attempt + 1 >= MAX_CREATE_ATTEMPTS) throw error;
+      if (!cancellationReasons(error)) throw error;
+      // Ids and room names are 80 and 128 random bits: repeated collisions mean contention, not bad luck.
+      if (attempt + 1 >= MAX_CREATE_ATTEMPTS) throw databaseBusy();
     }
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { CiphertextRejectedError, getRecordingCipher, type EncryptionContext } from '../crypto/recording-cipher';
 import { backoff, cancellationReasons, tableName, toAttributes, toValues } from '../db/client';
-import { queryPartition, transactWrite } from '../db/items';
+import { databaseBusy, queryPartition, transactWrite } from '../db/items';
 import { keys, RECORDING_PREFIX } from '../db/keys';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
@@ -138,7 +138,7 @@ async function writeGuarded(
       if (!reasons) throw error;
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw onCallCondition(reasons[0].Item);
       if (roleChecked && reasons[1]?.Code === 'ConditionalCheckFailed') throw roleChanged();
-      if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw error;
+      if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw databaseBusy();
       await backoff(attempt);
     }
   }
@@ -152,7 +152,7 @@ async function writeGuarded(
 export async function controlRecording(
   caller: Caller,
   callId: string,
-  input: { action: RecordingAction; consent_confirmed?: true | undefined },
+  input: { action: RecordingAction; consent_confirmed?: boolean | undefined },
 ) {
   const call = await recordableCall(caller, callId);
   if (call.status !== 'active') throw callEnded();

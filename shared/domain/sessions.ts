@@ -28,6 +28,9 @@ export interface SessionView {
 export const secondsBetween = (from: string, to: string) => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
 
 /** An Update for a join: opens a session, closing a still-open one (a rejoin after a reload) at `now`. */
+/** Far below the 400 KB item limit; past it a client is looping on join, not attending. */
+export const MAX_SESSIONS_PER_PARTICIPANT = 500;
+
 export function openSessionWrite(
   key: ItemKey,
   userId: string,
@@ -35,6 +38,11 @@ export function openSessionWrite(
   now: string,
   extra: Item = {},
 ): TransactWriteItem {
+  if ((seen?.sessions?.length ?? 0) >= MAX_SESSIONS_PER_PARTICIPANT) {
+    throw new AppError('rate_limited', `At most ${MAX_SESSIONS_PER_PARTICIPANT} sessions per participant; stop rejoining.`, {
+      headers: { 'retry-after': '60' },
+    });
+  }
   const previous = seen?.open_joined_at;
   const extraNames = Object.keys(extra);
   const setExtra = extraNames.map((name, index) => `#x${index} = :x${index}`);

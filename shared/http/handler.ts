@@ -10,6 +10,7 @@ import { authenticate, type Caller } from './auth';
 import type { HttpResult } from './responses';
 
 export const MAX_BODY_BYTES = 16 * 1024;
+const GENERIC_MESSAGE = 'Something went wrong on our side.';
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -112,13 +113,15 @@ function errorResponder(operation: OperationId): MiddlewareObj<Event, Result> {
         return;
       }
       if (error instanceof AppError) {
-        logger.error('request failed', { operation, error_code: error.code, error: error.cause ?? error });
-        request.response = toResult(error.status, errorBody(error.code, error.message, error), error.headers);
+        logger.error('request failed', { operation, error_code: error.code, message: error.message, error: error.cause ?? error });
+        // A 503's message says what to retry; a 500's may describe configuration: keep that in the log.
+        const message = error.status === 500 ? GENERIC_MESSAGE : error.message;
+        request.response = toResult(error.status, errorBody(error.code, message, error.status === 500 ? undefined : error), error.headers);
         return;
       }
       // Anything unexpected: logged in full, answered with nothing the client could misuse.
       logger.error('unhandled error', { operation, error });
-      request.response = toResult(500, errorBody('internal_error', 'Something went wrong on our side.'));
+      request.response = toResult(500, errorBody('internal_error', GENERIC_MESSAGE));
     },
   };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isoDateTime } from './time';
 import { IceServerSchema, TokenResponseSchema } from './calls';
 import { userId } from './ids';
 
@@ -25,7 +26,7 @@ export const LiveClassPath = z.strictObject({ live_class_id: liveClassId });
 
 export const CreateLiveClassBody = z.strictObject({
   title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
-  scheduled_at: z.optional(z.iso.datetime({ offset: true })),
+  scheduled_at: z.optional(isoDateTime({ offset: true })),
 });
 
 export const ListLiveClassesQuery = z.strictObject({

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isoDateTime } from './time';
 
 /**
  * Both URIs share one KMS Encrypt call (4,096-byte plaintext limit): two at this cap plus the
@@ -11,12 +12,13 @@ const URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=
 const uri = z
   .string()
   .check(z.maxLength(MAX_URI_LENGTH), z.regex(URI_PATTERN, 'must be an absolute URI (scheme:…) of RFC 3986 characters'));
-const utcTime = z.iso.datetime();
+const utcTime = isoDateTime();
 
 export const RecordingControlBody = z.strictObject({
   action: z.enum(['start', 'stop']),
   consent_confirmed: z.optional(
-    z.literal(true).check(z.describe('Required for start: the participants were shown the consent text and agreed.')),
+    // A boolean, not literal true: a client sending its unchecked box gets 409 consent_required, as the contract says.
+    z.boolean().check(z.describe('Must be true for start: the participants were shown the consent text and agreed.')),
   ),
 });
 
