@@ -1,4 +1,7 @@
 import {
+  UpdateItemCommand,
+  type CancellationReason,
+  type UpdateItemCommandInput,
   BatchGetItemCommand,
   GetItemCommand,
   QueryCommand,
@@ -7,10 +10,22 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { AppError } from '../errors';
-import { dynamo, fromAttributes, send, tableName, toAttributes, toValues, type Item } from './client';
+import {
+  backoff,
+  cancellationReasons,
+  dynamo,
+  fromAttributes,
+  isConditionFailure,
+  send,
+  tableName,
+  toAttributes,
+  toValues,
+  type Item,
+} from './client';
 import type { ItemKey } from './keys';
 
-// The reads every entity repeats: one item, two items in one round trip, a whole partition.
+// The reads and writes every entity repeats: one item, two items in one round trip, a whole
+// partition; a conditional update; a transaction retried when it loses a race.
 
 export const databaseBusy = () =>
   new AppError('dependency_unavailable', 'The database is busy, try again shortly.', { headers: { 'retry-after': '1' } });
@@ -64,3 +79,38 @@ export async function queryPartition<T>(pk: string, sortKeyPrefix?: string): Pro
 
 /** One TransactWriteItems call; cancellations reach the caller to be read with cancellationReasons. */
 export const transactWrite = (items: TransactWriteItem[]) => send(dynamo().send(new TransactWriteItemsCommand({ TransactItems: items })));
+
+/** A conditional UpdateItem: true if it was written, false if its condition did not hold. */
+export async function updateIf(input: UpdateItemCommandInput): Promise<boolean> {
+  try {
+    await send(dynamo().send(new UpdateItemCommand(input)));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** The cancellation reasons of a failed transaction, by item order; any other error is rethrown as it is. */
+export function cancelledBy(error: unknown): CancellationReason[] {
+  const reasons = cancellationReasons(error);
+  if (!reasons) throw error;
+  return reasons;
+}
+
+/** Returned by an attempt that lost a race (a transaction conflict, or state changed since its read). */
+export const RETRY = Symbol('retry');
+export const MAX_ATTEMPTS = 6;
+
+/**
+ * Runs `attempt` until it returns a result, pausing (jittered) after each RETRY. Out of attempts,
+ * the caller gets 503 dependency_unavailable with Retry-After: never a raw cancellation as a 500.
+ */
+export async function retryOnConflict<T>(attempt: () => Promise<T | typeof RETRY>, maxAttempts = MAX_ATTEMPTS): Promise<T> {
+  for (let count = 0; count < maxAttempts; count++) {
+    const result = await attempt();
+    if (result !== RETRY) return result;
+    if (count + 1 < maxAttempts) await backoff(count);
+  }
+  throw databaseBusy();
+}

@@ -1,20 +1,10 @@
-import { GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { AppError, notFound, validationError } from '../errors';
 import type { Caller } from '../http/auth';
 import { NO_FEATURES, type JitsiRole } from '../jitsi/token';
-import {
-  backoff,
-  cancellationReasons,
-  dynamo,
-  fromAttributes,
-  isConditionFailure,
-  send,
-  tableName,
-  toAttributes,
-  toValues,
-} from '../db/client';
+import { dynamo, fromAttributes, send, tableName, toAttributes, toValues } from '../db/client';
 import { keys, PARTICIPANT_PREFIX } from '../db/keys';
 import { publishCallEvent } from '../events/publisher';
 import { joinCredentials, mintTokenFor, tokenResponse } from './join-info';
@@ -27,7 +17,7 @@ import {
   sessionViews,
   type ParticipantRecord,
 } from './sessions';
-import { databaseBusy, getItem, getTwoItems, queryPartition, transactWrite } from '../db/items';
+import { cancelledBy, getItem, getTwoItems, queryPartition, retryOnConflict, RETRY, transactWrite, updateIf } from '../db/items';
 import { loadThread, memberRole, type ThreadRecord } from './threads';
 
 export type CallType = 'audio' | 'video';
@@ -44,8 +34,6 @@ export interface CallRecord {
   ended_by?: string;
   consent_recorded?: boolean;
 }
-
-const MAX_TRANSACTION_ATTEMPTS = 6;
 
 export const notAMember = () => new AppError('not_a_thread_member', 'You are not a member of this thread.');
 export const callEnded = () => new AppError('call_ended', 'This call has ended.');
@@ -98,7 +86,7 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     consent_recorded: false,
   };
 
-  for (let attempt = 0; ; attempt++) {
+  await retryOnConflict(async () => {
     try {
       await transactWrite([
         {
@@ -126,22 +114,19 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
         },
         openSessionWrite(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at),
       ]);
-      break;
+      return undefined;
     } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      const threadReason = reasons[0];
+      const threadReason = cancelledBy(error)[0];
       if (threadReason?.Code === 'ConditionalCheckFailed') {
         const current = threadReason.Item ? fromAttributes<ThreadRecord>(threadReason.Item) : await loadThread(input.thread_id);
         if (!current) throw notFound('Thread');
         if (!memberRole(current, caller.userId)) throw notAMember();
         if (current.active_call_id) throw callInProgress(current.active_call_id);
       }
-      // Lost a conflict with a concurrent start: retry; the next attempt sees the winner's call.
-      if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw databaseBusy();
-      await backoff(attempt);
+      // Lost a conflict with a concurrent start: the next attempt sees the winner's call.
+      return RETRY;
     }
-  }
+  });
 
   await publishCallEvent({
     detailType: 'CallStarted',
@@ -197,7 +182,7 @@ export async function threadRoleOf(threadId: string, userId: string): Promise<st
  * with the read of the caller's thread role.
  */
 export async function joinCall(caller: Caller, callId: string) {
-  for (let attempt = 0; ; attempt++) {
+  return retryOnConflict(async () => {
     const { call, participant } = await loadCallWithParticipant(callId, caller.userId);
     if (!call) throw notFound('Call');
     // Outsiders learn only that they are outsiders, not whether the call still runs.
@@ -228,14 +213,12 @@ export async function joinCall(caller: Caller, callId: string) {
       if (role.status === 'rejected') throw role.reason;
       return joinInfo(caller, call, callRole(call, role.value, caller.userId), now.getTime());
     }
-    const reasons = cancellationReasons(outcome.reason);
-    if (!reasons) throw outcome.reason;
+    const reasons = cancelledBy(outcome.reason);
     if (reasons[0]?.Code === 'ConditionalCheckFailed') throw callEnded();
     if (reasons[1]?.Code === 'ConditionalCheckFailed') throw notAMember();
     // The participant item changed under us (a join or leave from another device) or a conflict: read again.
-    if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw databaseBusy();
-    await backoff(attempt);
-  }
+    return RETRY;
+  });
 }
 
 async function assertMember(call: CallRecord, caller: Caller): Promise<string> {
@@ -346,7 +329,7 @@ async function markEnded(call: CallRecord, endedBy: string, endedAt: string): Pr
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: toValues({ ':ended': 'ended', ':active': 'active', ':at': endedAt, ':by': endedBy }),
   };
-  for (let attempt = 0; ; attempt++) {
+  return retryOnConflict(async () => {
     try {
       await transactWrite([
         { Update: endCallUpdate },
@@ -362,23 +345,13 @@ async function markEnded(call: CallRecord, endedBy: string, endedAt: string): Pr
       ]);
       return true;
     } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
+      const reasons = cancelledBy(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
-      if (reasons[1]?.Code === 'ConditionalCheckFailed') {
-        // The thread no longer points at this call (it was deleted): end the call on its own.
-        try {
-          await send(dynamo().send(new UpdateItemCommand(endCallUpdate)));
-          return true;
-        } catch (inner) {
-          if (isConditionFailure(inner)) return false;
-          throw inner;
-        }
-      }
-      if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw databaseBusy();
-      await backoff(attempt);
+      // The thread no longer points at this call (it was deleted): end the call on its own.
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return updateIf(endCallUpdate);
+      return RETRY;
     }
-  }
+  });
 }
 
 interface CallsCursor {

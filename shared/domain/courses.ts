@@ -1,8 +1,8 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
-import { dynamo, isConditionFailure, send, tableName, toAttributes, toValues } from '../db/client';
-import { getItem, getTwoItems, transactWrite } from '../db/items';
+import { dynamo, send, tableName, toAttributes, toValues } from '../db/client';
+import { getItem, getTwoItems, transactWrite, updateIf } from '../db/items';
 import { keys } from '../db/keys';
 
 // A course is known once an admin assigns its first instructor (the learning platform owns the
@@ -106,19 +106,11 @@ export async function putEnrollment(caller: Caller, courseId: string, userId: st
 /** Idempotent: unenrolling someone who is not enrolled is a 204 too. Past attendance is kept. */
 export async function deleteEnrollment(caller: Caller, courseId: string, userId: string): Promise<void> {
   await managedCourse(caller, courseId);
-  try {
-    await send(
-      dynamo().send(
-        new UpdateItemCommand({
-          TableName: tableName(),
-          Key: toAttributes(keys.courseMember(courseId, userId)),
-          UpdateExpression: 'REMOVE enrolled, enrolled_at',
-          // UpdateItem would otherwise create an empty member item for a stranger.
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      ),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  // UpdateItem would otherwise create an empty member item for a stranger; not enrolled is already done.
+  await updateIf({
+    TableName: tableName(),
+    Key: toAttributes(keys.courseMember(courseId, userId)),
+    UpdateExpression: 'REMOVE enrolled, enrolled_at',
+    ConditionExpression: 'attribute_exists(pk)',
+  });
 }

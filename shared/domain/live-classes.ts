@@ -4,7 +4,7 @@ import { getConfig } from '../config';
 import { AppError, notFound, validationError } from '../errors';
 import type { Caller } from '../http/auth';
 import { NO_FEATURES, type JitsiRole } from '../jitsi/token';
-import { backoff, cancellationReasons, dynamo, fromAttributes, send, tableName, toAttributes, toValues, type Item } from '../db/client';
+import { dynamo, fromAttributes, send, tableName, toAttributes, toValues, type Item } from '../db/client';
 import { keys, LIVE_CLASS_SHARDS, participantShard, PARTICIPANT_PREFIX, type ItemKey } from '../db/keys';
 import { COURSE_ID_MAX, COURSE_ID_PATTERN, LIVE_CLASS_ID_PATTERN } from '../schemas/live-classes';
 import {
@@ -28,7 +28,7 @@ import {
   sessionViews,
   type ParticipantRecord,
 } from './sessions';
-import { databaseBusy, getItem, getTwoItems, queryPartition, transactWrite } from '../db/items';
+import { cancelledBy, getItem, getTwoItems, queryPartition, retryOnConflict, RETRY, transactWrite } from '../db/items';
 
 // Layout and the capacity arithmetic behind it: docs/data-model-live-classes.md.
 
@@ -65,7 +65,6 @@ interface LiveParticipantRecord extends ParticipantRecord {
   host?: boolean;
 }
 
-const MAX_TRANSACTION_ATTEMPTS = 6;
 const MAX_CREATE_ATTEMPTS = 3;
 
 const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -223,7 +222,7 @@ export async function createLiveClass(
   now = new Date(),
 ) {
   await managedCourse(caller, courseId);
-  for (let attempt = 0; ; attempt++) {
+  return retryOnConflict(async () => {
     const liveClassId = ids.liveClassId();
     const liveClass: LiveClassRecord = {
       live_class_id: liveClassId,
@@ -266,11 +265,12 @@ export async function createLiveClass(
       ]);
       return liveClassView(liveClass);
     } catch (error) {
-      if (!cancellationReasons(error)) throw error;
-      // Ids and room names are 80 and 128 random bits: repeated collisions mean contention, not bad luck.
-      if (attempt + 1 >= MAX_CREATE_ATTEMPTS) throw databaseBusy();
+      // An id or room name already taken: draw new ones. At 80 and 128 random bits, repeated
+      // collisions mean contention, not bad luck, and end in 503.
+      cancelledBy(error);
+      return RETRY;
     }
-  }
+  }, MAX_CREATE_ATTEMPTS);
 }
 
 interface ListCursor {
@@ -364,7 +364,7 @@ const statusCheck = (key: ItemKey, status: LiveClassStatus): TransactWriteItem =
  */
 export async function startLiveClass(caller: Caller, liveClassId: string) {
   const shard = participantShard(caller.userId);
-  for (let attempt = 0; attempt < MAX_TRANSACTION_ATTEMPTS; attempt++) {
+  return retryOnConflict(async () => {
     const [liveClass, participantItem] = await getTwoItems<LiveClassRecord, LiveParticipantRecord>(
       keys.liveClass(liveClassId),
       keys.liveClassParticipant(liveClassId, shard, caller.userId),
@@ -377,29 +377,9 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
     const now = new Date();
     const at = now.toISOString();
     const checks = caller.isAdmin ? [] : [memberCheck(liveClass.course_id, caller.userId, INSTRUCTOR)];
-    const transition: TransactWriteItem[] =
+    const transition =
       liveClass.status === 'scheduled'
-        ? [
-            {
-              Update: {
-                TableName: tableName(),
-                Key: toAttributes(keys.liveClass(liveClassId)),
-                UpdateExpression: 'SET #status = :live, started_at = :at, started_by = :by',
-                ConditionExpression: '#status = :scheduled',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: toValues({ ':live': 'live', ':scheduled': 'scheduled', ':at': at, ':by': caller.userId }),
-              },
-            },
-            ...shards().map((gateShard) => ({
-              Update: {
-                TableName: tableName(),
-                Key: toAttributes(keys.liveClassGate(liveClassId, gateShard)),
-                UpdateExpression: 'SET #status = :live, started_at = :at',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: toValues({ ':live': 'live', ':at': at }),
-              },
-            })),
-          ]
+        ? statusTransition(liveClassId, 'scheduled', 'live', at, caller.userId)
         : [statusCheck(keys.liveClass(liveClassId), 'live')];
     try {
       await transactWrite([
@@ -415,14 +395,11 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
       ]);
       return joinResponse(caller, liveClass, true, now.getTime());
     } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      if (checks.length && reasons[0]?.Code === 'ConditionalCheckFailed') throw managersOnly();
+      if (checks.length && cancelledBy(error)[0]?.Code === 'ConditionalCheckFailed') throw managersOnly();
       // Someone else started or ended it, or the caller's session changed: read again.
-      await backoff(attempt);
+      return RETRY;
     }
-  }
-  throw databaseBusy();
+  });
 }
 
 /**
@@ -433,7 +410,7 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
  */
 export async function joinLiveClass(caller: Caller, liveClassId: string) {
   const shard = participantShard(caller.userId);
-  for (let attempt = 0; attempt < MAX_TRANSACTION_ATTEMPTS; attempt++) {
+  return retryOnConflict(async () => {
     const { gate, participant } = await loadShard(liveClassId, caller.userId, shard);
     if (!gate) throw notFound('Live class');
     if (gate.status !== 'live') {
@@ -464,15 +441,13 @@ export async function joinLiveClass(caller: Caller, liveClassId: string) {
       if (!role) throw outsiderError(caller);
       return joinResponse(caller, gate, isHostRole(role), now.getTime());
     }
-    const reasons = cancellationReasons(outcome.reason);
-    if (!reasons) throw outcome.reason;
+    const reasons = cancelledBy(outcome.reason);
     if (checks.length && reasons[1]?.Code === 'ConditionalCheckFailed') throw outsiderError(caller);
     // A class only moves forward: live when read, not live now means ended.
     if (reasons[0]?.Code === 'ConditionalCheckFailed') throw classEnded();
     // The participant item changed under us (another device joined or left) or a conflict: read again.
-    await backoff(attempt);
-  }
-  throw databaseBusy();
+    return RETRY;
+  });
 }
 
 /** A fresh Jitsi token under the join's rules; the role is re-read, so an unenrolled student gets 403. */
@@ -508,40 +483,45 @@ async function managedLiveClass(caller: Caller, liveClassId: string): Promise<Li
 
 /** True if this request ended the class; false if a concurrent end got there first. */
 async function markEnded(liveClass: LiveClassRecord, endedBy: string, endedAt: string): Promise<boolean> {
-  const liveClassId = liveClass.live_class_id;
-  for (let attempt = 0; attempt < MAX_TRANSACTION_ATTEMPTS; attempt++) {
+  return retryOnConflict(async () => {
     try {
-      await transactWrite([
-        {
-          Update: {
-            TableName: tableName(),
-            Key: toAttributes(keys.liveClass(liveClassId)),
-            UpdateExpression: 'SET #status = :ended, ended_at = :at, ended_by = :by',
-            ConditionExpression: '#status = :live',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: toValues({ ':ended': 'ended', ':live': 'live', ':at': endedAt, ':by': endedBy }),
-          },
-        },
-        ...shards().map((shard) => ({
-          Update: {
-            TableName: tableName(),
-            Key: toAttributes(keys.liveClassGate(liveClassId, shard)),
-            UpdateExpression: 'SET #status = :ended, ended_at = :at',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: toValues({ ':ended': 'ended', ':at': endedAt }),
-          },
-        })),
-      ]);
+      await transactWrite(statusTransition(liveClass.live_class_id, 'live', 'ended', endedAt, endedBy));
       return true;
     } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (cancelledBy(error)[0]?.Code === 'ConditionalCheckFailed') return false;
       // A gate was busy with a join's transaction: try again.
-      await backoff(attempt);
+      return RETRY;
     }
-  }
-  throw databaseBusy();
+  });
+}
+
+/**
+ * The class item and every shard's gate change status in one transaction, so a join (which reads
+ * only its gate) never sees a status the class does not have. Conditional on the class's status.
+ */
+function statusTransition(liveClassId: string, from: LiveClassStatus, to: 'live' | 'ended', at: string, by: string): TransactWriteItem[] {
+  const time = to === 'live' ? 'started' : 'ended';
+  return [
+    {
+      Update: {
+        TableName: tableName(),
+        Key: toAttributes(keys.liveClass(liveClassId)),
+        UpdateExpression: `SET #status = :to, ${time}_at = :at, ${time}_by = :by`,
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: toValues({ ':to': to, ':from': from, ':at': at, ':by': by }),
+      },
+    },
+    ...shards().map((shard) => ({
+      Update: {
+        TableName: tableName(),
+        Key: toAttributes(keys.liveClassGate(liveClassId, shard)),
+        UpdateExpression: `SET #status = :to, ${time}_at = :at`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: toValues({ ':to': to, ':at': at }),
+      },
+    })),
+  ];
 }
 
 /**

@@ -2,8 +2,8 @@ import { type AttributeValue, type TransactWriteItem } from '@aws-sdk/client-dyn
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { CiphertextRejectedError, getRecordingCipher, type EncryptionContext } from '../crypto/recording-cipher';
-import { backoff, cancellationReasons, tableName, toAttributes, toValues } from '../db/client';
-import { databaseBusy, queryPartition, transactWrite } from '../db/items';
+import { tableName, toAttributes, toValues } from '../db/client';
+import { cancelledBy, queryPartition, retryOnConflict, RETRY, transactWrite } from '../db/items';
 import { keys, RECORDING_PREFIX } from '../db/keys';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
@@ -54,8 +54,6 @@ export interface RecordingInput {
   size_bytes?: number | undefined;
   transcript_uri?: string | undefined;
 }
-
-const MAX_TRANSACTION_ATTEMPTS = 6;
 
 const consentRequired = (message: string) => new AppError('consent_required', message);
 const roleChanged = () => forbidden('Your role in this thread changed; reload and try again.');
@@ -129,19 +127,17 @@ async function writeGuarded(
   onCallCondition: (item?: Record<string, AttributeValue>) => Error,
   roleChecked: boolean,
 ) {
-  for (let attempt = 0; ; attempt++) {
+  await retryOnConflict(async () => {
     try {
       await transactWrite(items);
-      return;
+      return undefined;
     } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
+      const reasons = cancelledBy(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw onCallCondition(reasons[0].Item);
       if (roleChecked && reasons[1]?.Code === 'ConditionalCheckFailed') throw roleChanged();
-      if (attempt + 1 >= MAX_TRANSACTION_ATTEMPTS) throw databaseBusy();
-      await backoff(attempt);
+      return RETRY;
     }
-  }
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
-import { UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { AppError } from '../errors';
-import { dynamo, isConditionFailure, send, tableName, toAttributes, toValues, type Item } from '../db/client';
+import { tableName, toAttributes, toValues, type Item } from '../db/client';
+import { retryOnConflict, RETRY, updateIf } from '../db/items';
 import type { ItemKey } from '../db/keys';
 
 // A participant's sessions in one call or class live on one item: closed sessions in a list,
@@ -73,28 +74,14 @@ export function openSessionWrite(
 }
 
 /** Closes the open session the caller saw; false if someone else changed it first. */
-export async function closeOpenSession(key: ItemKey, openJoinedAt: string, leftAt: string): Promise<boolean> {
-  try {
-    await send(
-      dynamo().send(
-        new UpdateItemCommand({
-          TableName: tableName(),
-          Key: toAttributes(key),
-          UpdateExpression: 'REMOVE open_joined_at SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
-          ConditionExpression: 'open_joined_at = :open',
-          ExpressionAttributeValues: toValues({
-            ':open': openJoinedAt,
-            ':empty': [],
-            ':closed': [{ joined_at: openJoinedAt, left_at: leftAt }],
-          }),
-        }),
-      ),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+export function closeOpenSession(key: ItemKey, openJoinedAt: string, leftAt: string): Promise<boolean> {
+  return updateIf({
+    TableName: tableName(),
+    Key: toAttributes(key),
+    UpdateExpression: 'REMOVE open_joined_at SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
+    ConditionExpression: 'open_joined_at = :open',
+    ExpressionAttributeValues: toValues({ ':open': openJoinedAt, ':empty': [], ':closed': [{ joined_at: openJoinedAt, left_at: leftAt }] }),
+  });
 }
 
 /**
@@ -138,15 +125,13 @@ export interface LeaveTarget {
   notInCall: () => Error;
 }
 
-const MAX_LEAVE_ATTEMPTS = 6;
-
 /**
  * Closes the caller's open session, retrying when a concurrent join or leave changed it first.
  * A leave that arrives just after the end finds its session already closed at the end: that
  * session is the answer, not an error.
  */
-export async function leaveOpenSession({ key, load, notInCall }: LeaveTarget): Promise<ClosedSession> {
-  for (let attempt = 0; attempt < MAX_LEAVE_ATTEMPTS; attempt++) {
+export function leaveOpenSession({ key, load, notInCall }: LeaveTarget): Promise<ClosedSession> {
+  return retryOnConflict(async () => {
     const { participant, endedAt } = await load();
     const openSince = participant?.open_joined_at;
     if (!openSince) {
@@ -155,10 +140,7 @@ export async function leaveOpenSession({ key, load, notInCall }: LeaveTarget): P
       throw notInCall();
     }
     const leftAt = endedAt ?? new Date().toISOString();
-    if (await closeOpenSession(key, openSince, leftAt)) return { joined_at: openSince, left_at: leftAt };
-  }
-  throw new AppError('dependency_unavailable', 'Too many concurrent changes to your session; try again.', {
-    headers: { 'retry-after': '1' },
+    return (await closeOpenSession(key, openSince, leftAt)) ? { joined_at: openSince, left_at: leftAt } : RETRY;
   });
 }
 

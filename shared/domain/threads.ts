@@ -1,9 +1,9 @@
-import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { AppError, forbidden, notFound, validationError } from '../errors';
 import type { Caller } from '../http/auth';
-import { dynamo, isConditionFailure, send, tableName, toAttributes, toValues } from '../db/client';
-import { getItem } from '../db/items';
+import { dynamo, send, tableName, toAttributes, toValues } from '../db/client';
+import { getItem, updateIf } from '../db/items';
 import { keys } from '../db/keys';
 
 // Members live in a map on the thread item: a thread is created in one atomic write, read in one
@@ -82,6 +82,8 @@ export async function readableThread(caller: Caller, threadId: string): Promise<
   return thread;
 }
 
+const roleChanged = () => forbidden('Your role in this thread changed; reload and try again.');
+
 const canManageMembers = (thread: ThreadRecord, caller: Caller) => {
   const role = memberRole(thread, caller.userId);
   return caller.isAdmin || role === 'owner' || role === 'moderator';
@@ -110,28 +112,20 @@ export async function putMember(caller: Caller, threadId: string, userId: string
     throw validationError(`A thread has at most ${MAX_THREAD_MEMBERS} members.`, [{ field: 'path.user_id', problem: 'thread is full' }]);
   }
   const member: MemberRecord = { role, added_at: existing?.added_at ?? new Date().toISOString() };
-  try {
-    await send(
-      dynamo().send(
-        new UpdateItemCommand({
-          TableName: tableName(),
-          Key: toAttributes(keys.thread(threadId)),
-          UpdateExpression: 'SET members.#user = :member',
-          ConditionExpression: `${managerCondition(caller)} AND (attribute_not_exists(members.#user) OR members.#user.#role <> :owner) AND (attribute_exists(members.#user) OR size(members) < :max)`,
-          ExpressionAttributeNames: { '#user': userId, '#role': 'role', ...(caller.isAdmin ? {} : { '#caller': caller.userId }) },
-          ExpressionAttributeValues: toValues({
-            ':member': member,
-            ':owner': 'owner',
-            ':max': MAX_THREAD_MEMBERS,
-            ...(caller.isAdmin ? {} : { ':moderator': 'moderator' }),
-          }),
-        }),
-      ),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) throw forbidden('Your role in this thread changed; reload and try again.');
-    throw error;
-  }
+  const written = await updateIf({
+    TableName: tableName(),
+    Key: toAttributes(keys.thread(threadId)),
+    UpdateExpression: 'SET members.#user = :member',
+    ConditionExpression: `${managerCondition(caller)} AND (attribute_not_exists(members.#user) OR members.#user.#role <> :owner) AND (attribute_exists(members.#user) OR size(members) < :max)`,
+    ExpressionAttributeNames: { '#user': userId, '#role': 'role', ...(caller.isAdmin ? {} : { '#caller': caller.userId }) },
+    ExpressionAttributeValues: toValues({
+      ':member': member,
+      ':owner': 'owner',
+      ':max': MAX_THREAD_MEMBERS,
+      ...(caller.isAdmin ? {} : { ':moderator': 'moderator' }),
+    }),
+  });
+  if (!written) throw roleChanged();
   return { user_id: userId, role };
 }
 
@@ -145,21 +139,13 @@ export async function removeMember(caller: Caller, threadId: string, userId: str
   }
   if (!thread.members[userId]) return;
   const guarded = !leavingThemselves && !caller.isAdmin;
-  try {
-    await send(
-      dynamo().send(
-        new UpdateItemCommand({
-          TableName: tableName(),
-          Key: toAttributes(keys.thread(threadId)),
-          UpdateExpression: 'REMOVE members.#user',
-          ConditionExpression: guarded ? `${managerCondition(caller)} AND members.#user.#role <> :owner` : 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#user': userId, ...(guarded ? { '#caller': caller.userId, '#role': 'role' } : {}) },
-          ...(guarded ? { ExpressionAttributeValues: toValues({ ':owner': 'owner', ':moderator': 'moderator' }) } : {}),
-        }),
-      ),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) throw forbidden('Your role in this thread changed; reload and try again.');
-    throw error;
-  }
+  const written = await updateIf({
+    TableName: tableName(),
+    Key: toAttributes(keys.thread(threadId)),
+    UpdateExpression: 'REMOVE members.#user',
+    ConditionExpression: guarded ? `${managerCondition(caller)} AND members.#user.#role <> :owner` : 'attribute_exists(pk)',
+    ExpressionAttributeNames: { '#user': userId, ...(guarded ? { '#caller': caller.userId, '#role': 'role' } : {}) },
+    ...(guarded ? { ExpressionAttributeValues: toValues({ ':owner': 'owner', ':moderator': 'moderator' }) } : {}),
+  });
+  if (!written) throw roleChanged();
 }
