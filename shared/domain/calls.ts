@@ -128,21 +128,23 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     }
   });
 
-  await publishCallEvent({
-    detailType: 'CallStarted',
-    detail: {
-      call_id: callId,
-      thread_id: call.thread_id,
-      call_type: call.call_type,
-      initiator_id: caller.userId,
-      started_at: call.started_at,
-      ring_user_ids: Object.keys(thread.members)
-        .filter((userId) => userId !== caller.userId)
-        .sort(),
-    },
-  });
-
-  const info = await joinInfo(caller, call, callRole(call, 'owner', caller.userId), now.getTime());
+  // Ringing and minting the initiator's credentials do not depend on each other: side by side.
+  const [, info] = await Promise.all([
+    publishCallEvent({
+      detailType: 'CallStarted',
+      detail: {
+        call_id: callId,
+        thread_id: call.thread_id,
+        call_type: call.call_type,
+        initiator_id: caller.userId,
+        started_at: call.started_at,
+        ring_user_ids: Object.keys(thread.members)
+          .filter((userId) => userId !== caller.userId)
+          .sort(),
+      },
+    }),
+    joinInfo(caller, call, callRole(call, 'owner', caller.userId), now.getTime()),
+  ]);
   return {
     ...info,
     thread_id: call.thread_id,
