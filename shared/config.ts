@@ -56,6 +56,12 @@ const envSchema = z
       z.string().check(z.regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (BEGIN PUBLIC KEY)')),
     ),
     JITSI_TOKEN_TTL_SECONDS: integer(10, 3600, 60),
+    /** Prosody's HTTP base (end-meeting, kick), reachable from the service, never public. */
+    JITSI_INTERNAL_URL: optionalUrl,
+    /** Key id of the RS256 system token; Prosody fetches `<key URL>/<sha256 hex of kid>.pem`. */
+    JITSI_SYSTEM_KID: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')), 'calls-system'),
+    /** Secrets Manager secret `{private_key, kid?}` of the system token; unset locally (generated into DATA_DIR). */
+    JITSI_SYSTEM_KEY_SECRET_ARN: arn,
 
     TURN_HOST: z._default(hostName, '127.0.0.1'),
     TURN_PORT: port(3478),

@@ -274,6 +274,7 @@ describe('the Jitsi probe and GET /api/calls/health/jitsi', () => {
     setSecretsProviderForTests({
       jitsiSigningKey: async () => ({ alg: 'HS256', secret: staleKey }),
       turnAuth: async () => ({ kind: 'none' }),
+      jitsiSystemKey: () => Promise.reject(new Error('not used by the probe')),
     });
     try {
       await runJobOnce('probes.jitsi');

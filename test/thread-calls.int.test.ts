@@ -428,6 +428,7 @@ describe('thread calls', () => {
         throw new AppError('internal_error', 'The Jitsi secret in Secrets Manager is malformed (secret: too_small)');
       },
       turnAuth: () => real.turnAuth(),
+      jitsiSystemKey: () => real.jitsiSystemKey(),
     });
     try {
       const response = await call('calls.token', { as: alice, params: { call_id: started.body.call_id } });

@@ -1,7 +1,14 @@
 import { getConfig, type Config } from '../config';
+import { localSystemKey } from './local-system-key';
 import { secretsManagerProvider } from './secrets-manager-provider';
 
 export type JitsiSigningKey = { alg: 'HS256'; secret: string } | { alg: 'RS256'; privateKeyPem: string; kid: string };
+
+/** The RS256 key of the system token (end-meeting, kick): never the login tokens' key. */
+export interface JitsiSystemKey {
+  privateKeyPem: string;
+  kid: string;
+}
 
 export type TurnAuth = { kind: 'rest'; secret: string } | { kind: 'static'; username: string; password: string } | { kind: 'none' };
 
@@ -9,6 +16,7 @@ export type TurnAuth = { kind: 'rest'; secret: string } | { kind: 'static'; user
 export interface SecretsProvider {
   jitsiSigningKey(): Promise<JitsiSigningKey>;
   turnAuth(): Promise<TurnAuth>;
+  jitsiSystemKey(): Promise<JitsiSystemKey>;
 }
 
 export function envSecretsProvider(config: Config): SecretsProvider {
@@ -28,6 +36,7 @@ export function envSecretsProvider(config: Config): SecretsProvider {
       if (config.TURN_SECRET) return { kind: 'rest', secret: config.TURN_SECRET };
       return { kind: 'none' };
     },
+    jitsiSystemKey: () => localSystemKey(config.DATA_DIR, config.JITSI_SYSTEM_KID),
   };
 }
 
@@ -41,7 +50,7 @@ export function getSecretsProvider(): SecretsProvider {
 /** Secrets Manager for each secret whose ARN is set (deployed), environment variables for the rest (local). */
 export function selectSecretsProvider(config: Config): SecretsProvider {
   const fromEnv = envSecretsProvider(config);
-  if (!config.JITSI_SECRET_ARN && !config.TURN_SECRET_ARN) return fromEnv;
+  if (!config.JITSI_SECRET_ARN && !config.TURN_SECRET_ARN && !config.JITSI_SYSTEM_KEY_SECRET_ARN) return fromEnv;
   return secretsManagerProvider(config, { fallback: fromEnv });
 }
 

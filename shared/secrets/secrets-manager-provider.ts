@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import { AppError, dependencyUnavailable } from '../errors';
 import { logger as sharedLogger } from '../observability/logger';
 import { AWS_CLIENT_DEFAULTS, isTransientAwsError, safeAwsCause } from './aws-sdk';
-import type { JitsiSigningKey, SecretsProvider, TurnAuth } from './provider';
+import type { JitsiSigningKey, JitsiSystemKey, SecretsProvider, TurnAuth } from './provider';
 import { RefreshingValue } from './refreshing-value';
 
 // Own cache rather than Powertools Parameters (which adds only ~6 KB): its `json` transform
@@ -35,7 +35,8 @@ const TURN_SECRET = z.object({
 export type SecretsManagerProviderConfig = Pick<
   Config,
   'AWS_REGION' | 'JITSI_SECRET_ARN' | 'TURN_SECRET_ARN' | 'JITSI_JWT_ALG' | 'JITSI_JWT_KID' | 'SECRETS_CACHE_TTL_SECONDS'
->;
+> &
+  Partial<Pick<Config, 'JITSI_SYSTEM_KEY_SECRET_ARN' | 'JITSI_SYSTEM_KID'>>;
 
 export interface SecretsManagerProviderOptions {
   /** Serves each secret whose ARN is not configured (e.g. static TURN credentials from env). */
@@ -78,9 +79,20 @@ export function secretsManagerProvider(config: SecretsManagerProviderConfig, opt
       })
     : undefined;
 
+  const systemArn = config.JITSI_SYSTEM_KEY_SECRET_ARN;
+  const system = systemArn
+    ? cached('jitsi-system', async (): Promise<JitsiSystemKey> => {
+        const parsed = parseSecretJson(RS256_SECRET, await fetchSecretString(client, systemArn, 'Jitsi system key'), 'Jitsi system key');
+        const kid = parsed.kid ?? config.JITSI_SYSTEM_KID;
+        if (!kid) throw malformed('Jitsi system key', 'kid: missing and JITSI_SYSTEM_KID is unset');
+        return { privateKeyPem: parsed.private_key, kid };
+      })
+    : undefined;
+
   return {
     jitsiSigningKey: () => (jitsi ? jitsi.get() : options.fallback.jitsiSigningKey()),
     turnAuth: () => (turn ? turn.get() : options.fallback.turnAuth()),
+    jitsiSystemKey: () => (system ? system.get() : options.fallback.jitsiSystemKey()),
   };
 }
 

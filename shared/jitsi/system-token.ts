@@ -1,0 +1,63 @@
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { SignJWT, importPKCS8, type CryptoKey } from 'jose';
+import type { JitsiSystemKey } from '../secrets/provider';
+import { NOT_BEFORE_SKEW_SECONDS } from './token';
+
+// The token the service shows Prosody's mod_muc_end_meeting and mod_muc_kick_participant.
+// They verify RS256 against `prosody_password_public_key_repo_url`, fetching
+// `<url>/<sha256 hex of kid>.pem`, with the main VirtualHost's issuers and audiences; the token
+// must carry iss, aud, sub and a room claim (`*`: any room), like a login token.
+
+export const SYSTEM_TOKEN_TTL_SECONDS = 60;
+
+export interface SystemTokenSettings {
+  appId: string;
+  domain: string;
+  audience: string;
+}
+
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function importKey(pem: string): Promise<CryptoKey> {
+  let key = keys.get(pem);
+  if (!key) {
+    key = importPKCS8(pem, 'RS256');
+    keys.set(pem, key);
+  }
+  return key;
+}
+
+export async function mintSystemToken(settings: SystemTokenSettings, key: JitsiSystemKey, nowMs = Date.now()): Promise<string> {
+  const issuedAt = Math.floor(nowMs / 1000);
+  return new SignJWT({ room: '*' })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
+    .setIssuer(settings.appId)
+    .setAudience(settings.audience)
+    .setSubject(settings.domain)
+    .setIssuedAt(issuedAt)
+    .setNotBefore(issuedAt - NOT_BEFORE_SKEW_SECONDS)
+    .setExpirationTime(issuedAt + SYSTEM_TOKEN_TTL_SECONDS)
+    .sign(await importKey(key.privateKeyPem));
+}
+
+/** The file name Prosody asks the key URL for: `{sha256 hex of kid}.pem`. */
+export function publicKeyFileName(kid: string): string {
+  return `${createHash('sha256').update(kid, 'utf8').digest('hex')}.pem`;
+}
+
+export interface PublicKeyFile {
+  fileName: string;
+  /** SPKI PEM ("BEGIN PUBLIC KEY"), what luaossl's pkey.new reads. */
+  pem: string;
+}
+
+export function systemPublicKeyFile(key: JitsiSystemKey): PublicKeyFile {
+  const pem = createPublicKey(createPrivateKey(key.privateKeyPem)).export({ type: 'spki', format: 'pem' }).toString();
+  return { fileName: publicKeyFileName(key.kid), pem };
+}
+
+/** The PEM for a requested file name, or undefined when it names another key (a 404 for the route). */
+export function systemPublicKeyFor(key: JitsiSystemKey, requestedFileName: string): string | undefined {
+  const file = systemPublicKeyFile(key);
+  return requestedFileName.toLowerCase() === file.fileName ? file.pem : undefined;
+}
