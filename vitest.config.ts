@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', 'cdk.out/**', '.data/**'],
+    // *.jitsi.test.ts need a real Prosody and Jitsi's plugins: `npm run test:jitsi`.
+    exclude: ['node_modules/**', 'dist/**', 'cdk.out/**', '.data/**', '**/*.jitsi.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/setup-env.ts'],
     pool: 'forks',
