@@ -48,6 +48,8 @@ export const stageContextSchema = z.strictObject({
   /** Optional internal health URLs the probes read (JVB_HEALTH_URL, JICOFO_HEALTH_URL). */
   jvbHealthUrl: z.optional(z.httpUrl()),
   jicofoHealthUrl: z.optional(z.httpUrl()),
+  /** Optional videobridge /colibri/stats URL (JVB_STATS_URL): its metrics, dashboard row and alarms. */
+  jvbStatsUrl: z.optional(z.httpUrl()),
   /** Probe period (PROBE_INTERVAL_SECONDS); EventBridge schedules run in whole minutes. Default 60. */
   probeIntervalSeconds: z._default(
     z.number().check(z.int(), z.gte(60), z.lte(3600), z.multipleOf(60, 'must be a whole number of minutes')),
@@ -86,6 +88,10 @@ export interface StagePolicy {
   readonly failedToStartCallThreshold: number;
   readonly api5xxPercentThreshold: number;
   readonly functionErrorsThreshold: number;
+  /** Videobridge stress level (0 idle, 1 full) sustained over 3 probe periods; jicofo avoids bridges above 0.8. */
+  readonly jvbStressLevelThreshold: number;
+  /** Videobridge packet loss, percent, upload or download, sustained over 3 probe periods. */
+  readonly jvbLossPercentThreshold: number;
 }
 
 export const STAGE_POLICY: Record<Stage, StagePolicy> = {
@@ -98,6 +104,8 @@ export const STAGE_POLICY: Record<Stage, StagePolicy> = {
     failedToStartCallThreshold: 20,
     api5xxPercentThreshold: 20,
     functionErrorsThreshold: 10,
+    jvbStressLevelThreshold: 0.9,
+    jvbLossPercentThreshold: 10,
   },
   staging: {
     logRetentionDays: 30,
@@ -108,6 +116,8 @@ export const STAGE_POLICY: Record<Stage, StagePolicy> = {
     failedToStartCallThreshold: 5,
     api5xxPercentThreshold: 10,
     functionErrorsThreshold: 5,
+    jvbStressLevelThreshold: 0.8,
+    jvbLossPercentThreshold: 5,
   },
   prod: {
     logRetentionDays: 90,
@@ -118,6 +128,8 @@ export const STAGE_POLICY: Record<Stage, StagePolicy> = {
     failedToStartCallThreshold: 3,
     api5xxPercentThreshold: 5,
     functionErrorsThreshold: 1,
+    jvbStressLevelThreshold: 0.8,
+    jvbLossPercentThreshold: 3,
   },
 };
 
