@@ -63,6 +63,10 @@ export const stageContextSchema = z.strictObject({
   authAudience: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
   /** Name of the roles claim (ROLES_CLAIM). Default `roles`. */
   rolesClaim: z._default(z.string().check(z.minLength(1)), 'roles'),
+  /** The API's public URL as clients call it (custom domain): npm run csp puts it in connect-src. */
+  apiUrl: z.optional(z.httpUrl()),
+  /** Where the apps open the live channel (wss://…), when not on the API's host: also in connect-src. */
+  liveChannelUrl: z.optional(z.url({ protocol: /^wss$/ })),
   /** Front-end origins allowed by CORS. Default none (no browser access). */
   allowedOrigins: z._default(z.array(origin), []),
   /** Alarm e-mail; no subscription when absent (subscribe by hand or by another channel). */
