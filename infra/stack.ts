@@ -127,6 +127,7 @@ export class CallsStack extends Stack {
       ...optional('JIBRI_HOST', context.jibriHost),
       ...optional('JVB_HEALTH_URL', context.jvbHealthUrl),
       ...optional('JICOFO_HEALTH_URL', context.jicofoHealthUrl),
+      ...optional('JVB_STATS_URL', context.jvbStatsUrl),
       PROBE_INTERVAL_SECONDS: String(context.probeIntervalSeconds),
       EVENTS_MODE: 'eventbridge',
       EVENT_BUS_NAME: this.eventBus.eventBusName,

@@ -76,6 +76,8 @@ const envSchema = z
     PROBE_INTERVAL_SECONDS: integer(10, 3600, 60),
     JVB_HEALTH_URL: optionalUrl,
     JICOFO_HEALTH_URL: optionalUrl,
+    /** The videobridge's private /colibri/stats: the Jitsi probe publishes its figures as metrics. */
+    JVB_STATS_URL: optionalUrl,
 
     EVENTS_MODE: z._default(z.enum(['eventbridge', 'local']), 'local'),
     EVENT_BUS_NAME: optionalText(),

@@ -78,7 +78,7 @@ export function emittedDimensionValue(name: string, stage: Stage): string {
   throw new Error(`No fixed value for dimension ${name}${name === REASON_DIMENSION ? ' (it varies: use a SEARCH expression)' : ''}`);
 }
 
-export function emfDimensionsMap(definition: EmfAlarmDefinition, stage: Stage): Record<string, string> {
+export function emfDimensionsMap(definition: Pick<EmfAlarmDefinition, 'dimensionNames'>, stage: Stage): Record<string, string> {
   return Object.fromEntries(definition.dimensionNames.map((name) => [name, emittedDimensionValue(name, stage)]));
 }
 
@@ -133,3 +133,52 @@ export function probeDimensionsMap(definition: ProbeAlarmDefinition, stage: Stag
     ]),
   );
 }
+
+/**
+ * Alarms on the videobridge's figures (only where the stage sets jvbStatsUrl): the Maximum over
+ * each probe period, above the stage's threshold for 3 periods in a row. Missing data does not
+ * breach: a silent probe already pages through ProbeJitsiDownAlarm.
+ */
+export interface JvbAlarmDefinition {
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: MetricName;
+  readonly dimensionNames: readonly string[];
+  readonly statistic: 'Maximum';
+  readonly threshold: (policy: StagePolicy) => number;
+  readonly evaluationPeriods: number;
+  readonly description: string;
+}
+
+const jvbAlarm = (
+  metricName: MetricName,
+  threshold: (policy: StagePolicy) => number,
+  description: string,
+): JvbAlarmDefinition => ({
+  id: `${metricName}Alarm`,
+  namespace: METRICS_NAMESPACE,
+  metricName,
+  dimensionNames: DEFAULT_DIMENSION_NAMES,
+  statistic: 'Maximum',
+  threshold,
+  evaluationPeriods: 3,
+  description,
+});
+
+export const jvbAlarms: readonly JvbAlarmDefinition[] = [
+  jvbAlarm(
+    MetricName.JvbStressLevel,
+    (policy) => policy.jvbStressLevelThreshold,
+    'The videobridge is overloaded (stress level): new participants get poor media; add a bridge or move conferences (ops/runbook.md#monitoring).',
+  ),
+  jvbAlarm(
+    MetricName.JvbLossRateDownload,
+    (policy) => policy.jvbLossPercentThreshold,
+    'Packet loss into the videobridge is high: the senders\' networks or the bridge host\'s ingress (ops/runbook.md#monitoring).',
+  ),
+  jvbAlarm(
+    MetricName.JvbLossRateUpload,
+    (policy) => policy.jvbLossPercentThreshold,
+    'Packet loss from the videobridge to receivers is high: the bridge host\'s egress or its bandwidth (ops/runbook.md#monitoring).',
+  ),
+];

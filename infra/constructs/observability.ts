@@ -21,7 +21,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../shared/observability/metric-names';
-import { emfAlarms, emfDimensionsMap, probeAlarms, probeDimensionsMap } from './alarm-definitions';
+import { emfAlarms, emfDimensionsMap, jvbAlarms, probeAlarms, probeDimensionsMap } from './alarm-definitions';
 import type { StageSettings } from './stage-config';
 
 export interface ObservabilityProps {
@@ -113,6 +113,23 @@ export class Observability extends Construct {
       });
     }
 
+    if (context.jvbStatsUrl) {
+      for (const definition of jvbAlarms) {
+        const metric = new Metric({
+          namespace: definition.namespace,
+          metricName: definition.metricName,
+          dimensionsMap: emfDimensionsMap(definition, stage),
+          statistic: definition.statistic,
+          period: probePeriod,
+        });
+        addAlarm(definition.id, metric, definition.threshold(policy), definition.description, {
+          evaluationPeriods: definition.evaluationPeriods,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        });
+      }
+    }
+
     const api5xxRate = new MathExpression({
       // Below 10 requests in the period a single error is noise, not a rate.
       expression: 'IF(requests >= 10, 100 * errors / requests, 0)',
@@ -181,14 +198,16 @@ export class Observability extends Construct {
 
   private buildDashboard(props: ObservabilityProps): Dashboard {
     const { stage } = props.settings;
-    const emf = (metricName: MetricName, statistic = 'Sum') =>
+    const emf = (metricName: MetricName, statistic = 'Sum', period = PERIOD) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
         dimensionsMap: { service: SERVICE_NAME, stage },
         statistic,
-        period: PERIOD,
+        period,
       });
+    // One JVB datapoint per probe run; Maximum shows the worst moment of each period.
+    const jvb = (metricName: MetricName) => emf(metricName, 'Maximum', Duration.seconds(props.settings.context.probeIntervalSeconds));
     const byReason = (metricName: MetricName) =>
       new MathExpression({
         expression: `SEARCH('{${METRICS_NAMESPACE},reason,service,stage} MetricName="${metricName}" service="${SERVICE_NAME}" stage="${stage}"', 'Sum', 300)`,
@@ -222,6 +241,36 @@ export class Observability extends Construct {
     dashboard.addWidgets(
       new GraphWidget({ title: 'API latency p50 / p99 (ms)', left: [latency('p50'), latency('p99')], width: 12 }),
       new GraphWidget({ title: 'Start and join duration p50 / p99 (ms)', left: durations, width: 12 }),
+    );
+    // The videobridge next to the API's starts, joins and join failures above (JVB_STATS_URL).
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown: `## Videobridge${props.settings.context.jvbStatsUrl ? '' : ' (no jvbStatsUrl in this stage: no data)'}\nWhat each graph means: ops/runbook.md#monitoring`,
+        width: 24,
+        height: 1,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({ title: 'JVB stress level', left: [jvb(MetricName.JvbStressLevel)], width: 6 }),
+      new GraphWidget({ title: 'JVB CPU and memory (%)', left: [jvb(MetricName.JvbCpuUsage), jvb(MetricName.JvbMemoryUsage)], width: 6 }),
+      new GraphWidget({
+        title: 'JVB conferences and participants',
+        left: [jvb(MetricName.JvbConferences), jvb(MetricName.JvbParticipants), jvb(MetricName.JvbLargestConference)],
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'JVB packet loss (%)',
+        left: [jvb(MetricName.JvbLossRateDownload), jvb(MetricName.JvbLossRateUpload)],
+        width: 6,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({ title: 'JVB RTT aggregate (ms)', left: [jvb(MetricName.JvbRttAggregate)], width: 12 }),
+      new GraphWidget({
+        title: 'JVB bit rates (kbit/s)',
+        left: [jvb(MetricName.JvbBitRateDownload), jvb(MetricName.JvbBitRateUpload)],
+        width: 12,
+      }),
     );
     dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
     return dashboard;

@@ -48,6 +48,8 @@ export const stageContextSchema = z.strictObject({
   /** Optional internal health URLs the probes read (JVB_HEALTH_URL, JICOFO_HEALTH_URL). */
   jvbHealthUrl: z.optional(z.httpUrl()),
   jicofoHealthUrl: z.optional(z.httpUrl()),
+  /** Optional videobridge /colibri/stats URL (JVB_STATS_URL): its metrics, dashboard row and alarms. */
+  jvbStatsUrl: z.optional(z.httpUrl()),
   /** Probe period (PROBE_INTERVAL_SECONDS); EventBridge schedules run in whole minutes. Default 60. */
   probeIntervalSeconds: z._default(
     z.number().check(z.int(), z.gte(60), z.lte(3600), z.multipleOf(60, 'must be a whole number of minutes')),
@@ -61,6 +63,10 @@ export const stageContextSchema = z.strictObject({
   authAudience: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
   /** Name of the roles claim (ROLES_CLAIM). Default `roles`. */
   rolesClaim: z._default(z.string().check(z.minLength(1)), 'roles'),
+  /** The API's public URL as clients call it (custom domain): npm run csp puts it in connect-src. */
+  apiUrl: z.optional(z.httpUrl()),
+  /** Where the apps open the live channel (wss://…), when not on the API's host: also in connect-src. */
+  liveChannelUrl: z.optional(z.url({ protocol: /^wss$/ })),
   /** Front-end origins allowed by CORS. Default none (no browser access). */
   allowedOrigins: z._default(z.array(origin), []),
   /** Alarm e-mail; no subscription when absent (subscribe by hand or by another channel). */
@@ -86,6 +92,10 @@ export interface StagePolicy {
   readonly failedToStartCallThreshold: number;
   readonly api5xxPercentThreshold: number;
   readonly functionErrorsThreshold: number;
+  /** Videobridge stress level (0 idle, 1 full) sustained over 3 probe periods; jicofo avoids bridges above 0.8. */
+  readonly jvbStressLevelThreshold: number;
+  /** Videobridge packet loss, percent, upload or download, sustained over 3 probe periods. */
+  readonly jvbLossPercentThreshold: number;
 }
 
 export const STAGE_POLICY: Record<Stage, StagePolicy> = {
@@ -98,6 +108,8 @@ export const STAGE_POLICY: Record<Stage, StagePolicy> = {
     failedToStartCallThreshold: 20,
     api5xxPercentThreshold: 20,
     functionErrorsThreshold: 10,
+    jvbStressLevelThreshold: 0.9,
+    jvbLossPercentThreshold: 10,
   },
   staging: {
     logRetentionDays: 30,
@@ -108,6 +120,8 @@ export const STAGE_POLICY: Record<Stage, StagePolicy> = {
     failedToStartCallThreshold: 5,
     api5xxPercentThreshold: 10,
     functionErrorsThreshold: 5,
+    jvbStressLevelThreshold: 0.8,
+    jvbLossPercentThreshold: 5,
   },
   prod: {
     logRetentionDays: 90,
@@ -118,6 +132,8 @@ export const STAGE_POLICY: Record<Stage, StagePolicy> = {
     failedToStartCallThreshold: 3,
     api5xxPercentThreshold: 5,
     functionErrorsThreshold: 1,
+    jvbStressLevelThreshold: 0.8,
+    jvbLossPercentThreshold: 3,
   },
 };
 

@@ -29,6 +29,18 @@ export const MetricName = {
   ProbeHealthy: 'ProbeHealthy',
   /** Milliseconds per probe check, with the `check` dimension (its CHECK_NAMES name). */
   ProbeCheckLatency: 'ProbeCheckLatency',
+  /** The videobridge's own figures, read by the Jitsi probe from JVB_STATS_URL (shared/probes/jvb-stats.ts). */
+  JvbStressLevel: 'JvbStressLevel',
+  JvbCpuUsage: 'JvbCpuUsage',
+  JvbMemoryUsage: 'JvbMemoryUsage',
+  JvbConferences: 'JvbConferences',
+  JvbParticipants: 'JvbParticipants',
+  JvbLargestConference: 'JvbLargestConference',
+  JvbLossRateDownload: 'JvbLossRateDownload',
+  JvbLossRateUpload: 'JvbLossRateUpload',
+  JvbRttAggregate: 'JvbRttAggregate',
+  JvbBitRateDownload: 'JvbBitRateDownload',
+  JvbBitRateUpload: 'JvbBitRateUpload',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

@@ -3,6 +3,7 @@ import { getSecretsProvider } from '../secrets/provider';
 import { configuredJwtCanary } from './canary';
 import { runCoturnProbe } from './coturn-probe';
 import { runJitsiProbe } from './jitsi-probe';
+import { recordJvbStats } from './metrics';
 import type { ProbeResult } from './types';
 
 // The probes as the scheduled functions run them: settings from the configuration, the TURN
@@ -28,6 +29,7 @@ export async function probeJitsi(): Promise<ProbeResult> {
     publicUrl: config.JITSI_PUBLIC_URL,
     ...(config.JVB_HEALTH_URL && { jvbHealthUrl: config.JVB_HEALTH_URL }),
     ...(config.JICOFO_HEALTH_URL && { jicofoHealthUrl: config.JICOFO_HEALTH_URL }),
+    ...(config.JVB_STATS_URL && { jvbStatsUrl: config.JVB_STATS_URL, onJvbStats: recordJvbStats }),
     canary: configuredJwtCanary(),
   });
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { JvbStatsError, parseJvbStats, type JvbStats } from './jvb-stats';
 import { Budget, buildResult, isAbort, runCheck, timeoutDetail, type CheckContext, type CheckOutcome } from './run-check';
 import { DEFAULT_PROBE_BUDGET_MS, type CheckSeverity, type GradedCheck, type ProbeResult } from './types';
 
@@ -11,6 +12,10 @@ export interface JitsiProbeInput {
   jvbHealthUrl?: string;
   /** JICOFO_HEALTH_URL, e.g. http://jicofo:8888/about/health (internal). */
   jicofoHealthUrl?: string;
+  /** JVB_STATS_URL, e.g. http://jvb:8080/colibri/stats (internal): read for metrics, a minor check. */
+  jvbStatsUrl?: string;
+  /** Receives the parsed stats when JVB_STATS_URL answered: the scheduled probe publishes them. */
+  onJvbStats?: (stats: JvbStats) => void;
   /**
    * XMPP domain for the BOSH session request. Read from the front's config.js (`hosts.domain`)
    * when not given; without either the probe can only GET the BOSH endpoint.
@@ -84,6 +89,9 @@ export async function runJitsiProbe(input: JitsiProbeInput): Promise<ProbeResult
     checks.push(
       healthCheck('jicofo_health', 'Jicofo (JICOFO_HEALTH_URL)', input.jicofoHealthUrl, internalSeverity, doFetch, budget, checkTimeoutMs),
     );
+  }
+  if (input.jvbStatsUrl) {
+    checks.push(jvbStatsCheck(input.jvbStatsUrl, input.onJvbStats, doFetch, budget, checkTimeoutMs));
   }
   if (input.canary) {
     const canary = input.canary;
@@ -260,6 +268,40 @@ function healthCheck(
             ? ': wrong path (expected /about/health)'
             : '';
       return { ok: false, detail: `${what} answered HTTP ${answer.status}${hint}` };
+    },
+    (error, context) => explainFetchError(error, context, what),
+  );
+}
+
+function jvbStatsCheck(
+  url: string,
+  onStats: ((stats: JvbStats) => void) | undefined,
+  doFetch: typeof fetch,
+  budget: Budget,
+  checkTimeoutMs: number,
+): Promise<GradedCheck> {
+  const what = 'The videobridge stats (JVB_STATS_URL)';
+  return runCheck(
+    'jvb_stats',
+    'minor',
+    budget,
+    checkTimeoutMs,
+    async (context) => {
+      const answer = await getText(doFetch, new URL(url), context.signal);
+      if (answer.status !== 200) {
+        const hint = answer.status === 404 ? ': wrong path (expected /colibri/stats), or the REST API is not enabled' : '';
+        return { ok: false, detail: `${what} answered HTTP ${answer.status}${hint}` };
+      }
+      let stats: JvbStats;
+      try {
+        stats = parseJvbStats(answer.body);
+      } catch (error) {
+        if (error instanceof JvbStatsError) return { ok: false, detail: `${what} ${error.message}` };
+        throw error;
+      }
+      onStats?.(stats);
+      const missing = stats.missing.length ? `; not reported: ${stats.missing.join(', ')}` : '';
+      return { ok: stats.metrics.length > 0, detail: `${what}: ${stats.metrics.length} metrics read${missing}` };
     },
     (error, context) => explainFetchError(error, context, what),
   );

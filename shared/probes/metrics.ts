@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getConfig } from '../config';
 import { CHECK_DIMENSION, COMPONENT_DIMENSION, METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../observability/metric-names';
+import type { JvbStats } from './jvb-stats';
 import type { ProbeComponent, ProbeResult } from './types';
 
 // ProbeHealthy {service, stage, component} and ProbeCheckLatency {service, stage, component, check}:
@@ -27,4 +28,11 @@ export function recordProbeMetrics(result: ProbeResult): void {
     single.addDimensions({ [COMPONENT_DIMENSION]: result.component, [CHECK_DIMENSION]: check.name });
     single.addMetric(MetricName.ProbeCheckLatency, MetricUnit.Milliseconds, check.latency_ms);
   }
+}
+
+/** The videobridge's figures, {service, stage} like the API's metrics: one EMF document per probe run. */
+export function recordJvbStats(stats: JvbStats): void {
+  const metrics = instance();
+  for (const metric of stats.metrics) metrics.addMetric(metric.metricName, metric.unit as (typeof MetricUnit)[keyof typeof MetricUnit], metric.value);
+  metrics.publishStoredMetrics();
 }

@@ -35,13 +35,14 @@ export interface ProbeResult {
  *   A multi-bridge deployment may pass `internalSeverity: 'minor'` to the Jitsi probe.
  * - `minor`: some users or some paths break, most calls still work: the probe is `degraded`.
  *   TURN over TLS (`turns:`) is minor: it serves only clients whose network blocks UDP and
- *   plain TCP to the TURN port.
+ *   plain TCP to the TURN port. The videobridge stats (`jvb_stats`) are minor: calls work
+ *   without them, only the metrics go blind.
  * A check that was not configured is not run and not listed; it never changes the status.
  */
 export type CheckSeverity = 'critical' | 'minor';
 
 export const CHECK_NAMES = {
-  jitsi: ['public_front', 'xmpp', 'jvb_health', 'jicofo_health', 'jwt_canary'],
+  jitsi: ['public_front', 'xmpp', 'jvb_health', 'jicofo_health', 'jwt_canary', 'jvb_stats'],
   coturn: ['stun_binding', 'turn_allocate', 'turns_tls'],
 } as const satisfies Record<ProbeComponent, readonly string[]>;
 
