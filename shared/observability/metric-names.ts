@@ -29,6 +29,12 @@ export const MetricName = {
   ProbeHealthy: 'ProbeHealthy',
   /** Milliseconds per probe check, with the `check` dimension (its CHECK_NAMES name). */
   ProbeCheckLatency: 'ProbeCheckLatency',
+  /** A webhook POST answered 2xx. */
+  WebhookDelivered: 'WebhookDelivered',
+  /** A webhook attempt that failed (non-2xx, timeout, network): it is retried or dead-lettered. */
+  WebhookDeliveryFailed: 'WebhookDeliveryFailed',
+  /** A webhook that failed for 24 h and went to the dead-letter store: a receiver is missing events. */
+  WebhookDeadLettered: 'WebhookDeadLettered',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
