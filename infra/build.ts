@@ -42,6 +42,14 @@ export function bundleTargets(): BundleTarget[] {
   return targets;
 }
 
+/** The webhook delivery function: SQS-triggered, so neither a route nor a schedule. */
+export const WEBHOOK_DELIVERY_BUNDLE: BundleTarget = { id: 'webhooks.deliver', entry: 'functions/webhooks/deliver.ts' };
+
+/** What a deploy needs: the routes and schedules, and the webhook delivery function. */
+export function deployedBundleTargets(): BundleTarget[] {
+  return [...bundleTargets(), WEBHOOK_DELIVERY_BUNDLE];
+}
+
 export function bundleDir(id: string, outDir = DIST_DIR): string {
   return join(outDir, id);
 }
@@ -129,7 +137,7 @@ async function main(): Promise<void> {
   if (!Number.isFinite(budgetKb) || budgetKb <= 0) throw new Error('--budget-kb= must be a positive number');
 
   rmSync(DIST_DIR, { recursive: true, force: true });
-  const results = await buildBundles({ targets: bundleTargets(), budgetKb });
+  const results = await buildBundles({ targets: deployedBundleTargets(), budgetKb });
   console.log(formatReport(results, budgetKb));
   if (buildFailed(results)) {
     console.error('\nbuild failed: see the status column above');

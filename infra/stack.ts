@@ -9,7 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { loadConfig } from '../shared/config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/metric-names';
-import { BUNDLE_FILE, DIST_DIR } from './build';
+import { BUNDLE_FILE, DIST_DIR, WEBHOOK_DELIVERY_BUNDLE } from './build';
 import { accessStatements, type AccessResources } from './constructs/access-policy';
 import { CallSecrets } from './constructs/call-secrets';
 import { CallsFunction } from './constructs/calls-function';
@@ -17,6 +17,7 @@ import { CallsHttpApi } from './constructs/calls-http-api';
 import { CallsTable } from './constructs/calls-table';
 import { Observability } from './constructs/observability';
 import { resolveStageSettings, type StageSettings } from './constructs/stage-config';
+import { WebhookDelivery } from './constructs/webhook-delivery';
 import { routes, type RouteAccess, type RouteDefinition } from './routes';
 import { schedules as defaultSchedules, type ScheduleDefinition } from './schedules';
 
@@ -52,12 +53,12 @@ function codeFor(id: string, source: CodeSource): Code {
 
 // Deployed functions fail at cold start on bad configuration; check the same schema at synth.
 // Unresolved tokens (ARNs, names) get stand-ins of the right shape.
+const placeholderFor = (name: string) =>
+  name.endsWith('_ARN') ? 'arn:aws:synth:placeholder' : name.endsWith('_URL') ? 'https://synth.placeholder/' : 'synth-placeholder';
+
 function assertValidFunctionEnvironment(environment: Record<string, string>): void {
   const resolvable = Object.fromEntries(
-    Object.entries(environment).map(([name, value]) => [
-      name,
-      Token.isUnresolved(value) ? (name.endsWith('_ARN') ? 'arn:aws:synth:placeholder' : 'synth-placeholder') : value,
-    ]),
+    Object.entries(environment).map(([name, value]) => [name, Token.isUnresolved(value) ? placeholderFor(name) : value]),
   );
   loadConfig(resolvable);
 }
@@ -71,6 +72,8 @@ export class CallsStack extends Stack {
   readonly recordingsKey: Key;
   readonly eventBus: EventBus;
   readonly observability: Observability;
+  /** Only where the stage configures webhookUrls. */
+  readonly webhooks: WebhookDelivery | undefined;
 
   constructor(scope: Construct, id: string, props: CallsStackProps) {
     super(scope, id, props);
@@ -185,6 +188,20 @@ export class CallsStack extends Stack {
       table: this.table.table,
       indexNames: this.table.indexNames,
     });
+
+    this.webhooks = context.webhookUrls?.length
+      ? new WebhookDelivery(this, 'Webhooks', {
+          eventBus: this.eventBus,
+          code: codeFor(WEBHOOK_DELIVERY_BUNDLE.id, code),
+          environment,
+          urls: context.webhookUrls,
+          stage,
+          alarmTopic: this.observability.topic,
+          logRetentionDays: policy.logRetentionDays,
+          retain,
+          validateEnvironment: assertValidFunctionEnvironment,
+        })
+      : undefined;
 
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

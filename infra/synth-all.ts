@@ -7,14 +7,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { buildBundles, buildFailed, bundleTargets, formatReport, REPO_ROOT } from './build';
+import { buildBundles, buildFailed, deployedBundleTargets, formatReport, REPO_ROOT } from './build';
 import { STAGES } from './constructs/stage-config';
 import { createStageStack, type CodeSource } from './stack';
 
 const placeholder = process.argv.includes('--placeholder-code');
 
 if (!placeholder) {
-  const results = await buildBundles({ targets: bundleTargets() });
+  const results = await buildBundles({ targets: deployedBundleTargets() });
   console.log(formatReport(results));
   if (buildFailed(results)) {
     console.error('\nsynth stopped: the build failed (see above); the stack deploys dist/<id>, so it needs every bundle');

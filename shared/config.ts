@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { splitWebhookUrls, webhookUrlProblem } from './webhooks/urls';
 
 // The only module that reads process.env: parsed once per container, failing with the variable's name.
 
@@ -93,6 +94,15 @@ const envSchema = z
       z.string().check(z.regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 . _ -')),
       'v1',
     ),
+
+    /** Comma-separated webhook receivers: https, or http to a loopback host locally. */
+    WEBHOOK_URLS: optionalText(),
+    /** Webhook signing secret, locally; deployed it is in Secrets Manager (WEBHOOK_SECRET_ARN). */
+    WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
+    WEBHOOK_SECRET_ARN: arn,
+    /** Deployed delivery function only: where a failed delivery waits for its retry, and its dead-letter queue. */
+    WEBHOOK_QUEUE_URL: optionalUrl,
+    WEBHOOK_DEAD_LETTER_QUEUE_URL: optionalUrl,
   })
   .check(
     z.superRefine((env, ctx) => {
@@ -126,6 +136,17 @@ const envSchema = z
       if (env.JITSI_JAAS && env.JITSI_JWT_ALG !== 'RS256') {
         ctx.addIssue({ code: 'custom', path: ['JITSI_JAAS'], message: 'needs JITSI_JWT_ALG=RS256' });
       }
+      const webhookUrls = env.WEBHOOK_URLS === undefined ? [] : splitWebhookUrls(env.WEBHOOK_URLS);
+      webhookUrls.forEach((url, position) => {
+        // The position, not the URL: a receiver's query string may hold its own token.
+        const problem = webhookUrlProblem(url, env.STAGE);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URLS'], message: `entry ${position + 1} ${problem}` });
+      });
+      if (webhookUrls.length > 0 && !env.WEBHOOK_SECRET_ARN && (env.STAGE !== 'local' || !env.WEBHOOK_SECRET)) {
+        const where =
+          env.STAGE === 'local' ? 'WEBHOOK_SECRET (or WEBHOOK_SECRET_ARN)' : 'WEBHOOK_SECRET_ARN (the signing secret in Secrets Manager)';
+        ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URLS'], message: `needs ${where} to sign with` });
+      }
       if ((env.TURN_USERNAME === undefined) !== (env.TURN_PASSWORD === undefined)) {
         ctx.addIssue({ code: 'custom', path: ['TURN_PASSWORD'], message: 'TURN_USERNAME and TURN_PASSWORD go together' });
       }
@@ -137,6 +158,8 @@ export type RawEnv = z.infer<typeof envSchema>;
 export interface Config extends RawEnv {
   /** Whether TURNS_PORT was set explicitly (the probe only checks TLS then). */
   turnsPortConfigured: boolean;
+  /** WEBHOOK_URLS split and checked; empty when unset. */
+  webhookUrls: string[];
 }
 
 export class ConfigError extends Error {
@@ -154,7 +177,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     // Name the variable and the rule, never the value: some of these are secrets.
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'} ${issue.message}`));
   }
-  return { ...parsed.data, turnsPortConfigured: cleaned.TURNS_PORT !== undefined };
+  return {
+    ...parsed.data,
+    turnsPortConfigured: cleaned.TURNS_PORT !== undefined,
+    webhookUrls: parsed.data.WEBHOOK_URLS === undefined ? [] : splitWebhookUrls(parsed.data.WEBHOOK_URLS),
+  };
 }
 
 let cached: Config | undefined;

@@ -76,6 +76,8 @@ export const stageContextSchema = z.strictObject({
   throttleBurstLimit: z._default(z.number().check(z.int(), z.gte(1)), 100),
   /** The rollback switch (CALLS_ENABLED): false makes start and join answer 503 feature_disabled. Default true. */
   callsEnabled: z._default(z.boolean(), true),
+  /** Webhook receivers (WEBHOOK_URLS), https only; when set, the stack adds the signed delivery path. Default none. */
+  webhookUrls: z.optional(z.array(z.url({ protocol: /^https$/ }))),
 });
 
 export type StageContext = z.infer<typeof stageContextSchema>;

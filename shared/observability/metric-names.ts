@@ -41,6 +41,12 @@ export const MetricName = {
   JvbRttAggregate: 'JvbRttAggregate',
   JvbBitRateDownload: 'JvbBitRateDownload',
   JvbBitRateUpload: 'JvbBitRateUpload',
+  /** A webhook POST answered 2xx. */
+  WebhookDelivered: 'WebhookDelivered',
+  /** A webhook attempt that failed (non-2xx, timeout, network): it is retried or dead-lettered. */
+  WebhookDeliveryFailed: 'WebhookDeliveryFailed',
+  /** A webhook that failed for 24 h and went to the dead-letter store: a receiver is missing events. */
+  WebhookDeadLettered: 'WebhookDeadLettered',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

@@ -96,6 +96,28 @@ export function secretsManagerProvider(config: SecretsManagerProviderConfig, opt
   };
 }
 
+const WEBHOOK_SECRET = z.object({ secret: z.string().check(z.minLength(32)) });
+
+/** The webhook signing secret (`{"secret":"..."}`), cached and refreshed like the others. */
+export function webhookSecretFromSecretsManager(
+  config: Pick<Config, 'AWS_REGION' | 'SECRETS_CACHE_TTL_SECONDS'> & { WEBHOOK_SECRET_ARN: string },
+  options: Omit<SecretsManagerProviderOptions, 'fallback'> = {},
+): () => Promise<string> {
+  const client = options.client ?? clientFor(config.AWS_REGION);
+  const log = options.logger ?? sharedLogger;
+  const value = new RefreshingValue(
+    async () => parseSecretJson(WEBHOOK_SECRET, await fetchSecretString(client, config.WEBHOOK_SECRET_ARN, 'webhook'), 'webhook').secret,
+    {
+      ttlMs: config.SECRETS_CACHE_TTL_SECONDS * 1000,
+      staleIfErrorMs: STALE_IF_ERROR_MS,
+      retryAfterFailureMs: RETRY_AFTER_FAILURE_MS,
+      now: options.now,
+      onStaleServed: (error) => log.warn('secret refresh failed, serving the cached value', { secret: 'webhook', error }),
+    },
+  );
+  return () => value.get();
+}
+
 async function fetchSecretString(client: SecretsManagerClient, secretId: string, label: string): Promise<string> {
   let secretString: string | undefined;
   try {
