@@ -63,7 +63,7 @@ export function openSessionParts(
   // Extra attributes (live-class bookkeeping) are named by our code, never by user input.
   const extraNames = Object.keys(extra);
   const names: Record<string, string> = {};
-  const values: Item = { ':now': now, ':user': userId, ':empty': [], ':closed': closedNow };
+  const values: Item = { ':now': now, ':user': userId, ':closed': closedNow };
   extraNames.forEach((name, index) => {
     names[`#x${index}`] = name;
     values[`:x${index}`] = extra[name];
@@ -79,6 +79,7 @@ export function openSessionParts(
     values[':archives'] = (seen?.archives ?? 0) + 1;
   } else {
     set.push('sessions = list_append(if_not_exists(sessions, :empty), :closed)');
+    values[':empty'] = [];
   }
   return {
     session: {
