@@ -13,7 +13,7 @@ import { isCallHost, threadStore } from '../db/threads';
 import { conditionFailedOn, transaction } from '../db/transaction';
 import { publishCallEvent } from '../events/publisher';
 import { joinCredentials, tokenResponse } from './join-info';
-import { closeOpenSessions, joinRoom, leaveRoom, refreshRoomToken, type RoomKind } from './room-engine';
+import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
 import { notAMember } from './threads';
 
@@ -147,16 +147,11 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
 
 export const loadCall = (callId: string) => callStore.load(callId);
 
+const callOperations = roomOperations<CallRecord, Awaited<ReturnType<typeof joinInfo>>>(callRoom, 'call_id');
 /** Joins an active call in two sequential round trips (the room engine's join). */
-export const joinCall = (caller: Caller, callId: string) =>
-  joinRoom<CallRecord, Awaited<ReturnType<typeof joinInfo>>>(callRoom, caller, callId);
-
-export const refreshCallToken = (caller: Caller, callId: string) => refreshRoomToken(callRoom, caller, callId);
-
-export async function leaveCall(caller: Caller, callId: string) {
-  const session = await leaveRoom(callRoom, caller, callId);
-  return { call_id: callId, user_id: caller.userId, ...session };
-}
+export const joinCall = callOperations.join;
+export const refreshCallToken = callOperations.refreshToken;
+export const leaveCall = callOperations.leave;
 
 export function callLogView(call: CallRecord, participants: ParticipantRecord[]) {
   const endedAt = call.status === 'ended' ? call.ended_at : undefined;

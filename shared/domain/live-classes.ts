@@ -23,7 +23,7 @@ import {
   type CourseRole,
 } from './courses';
 import { joinCredentials, tokenResponse } from './join-info';
-import { closeOpenSessions, joinRoom, leaveRoom, refreshRoomToken, type RoomKind } from './room-engine';
+import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews, totalSeconds } from './room-rules';
 
 // Layout and the capacity arithmetic behind it: docs/data-model-live-classes.md.
@@ -375,17 +375,12 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
   });
 }
 
+const liveClassOperations = roomOperations<GateRecord, Awaited<ReturnType<typeof joinResponse>>>(liveClassRoom, 'live_class_id');
 /** Joins a live class in two sequential round trips (the room engine's join, on the caller's shard). */
-export const joinLiveClass = (caller: Caller, liveClassId: string) =>
-  joinRoom<GateRecord, Awaited<ReturnType<typeof joinResponse>>>(liveClassRoom, caller, liveClassId);
-
+export const joinLiveClass = liveClassOperations.join;
 /** A fresh Jitsi token under the join's rules; the role is re-read, so an unenrolled student gets 403. */
-export const refreshLiveClassToken = (caller: Caller, liveClassId: string) => refreshRoomToken(liveClassRoom, caller, liveClassId);
-
-export async function leaveLiveClass(caller: Caller, liveClassId: string) {
-  const session = await leaveRoom(liveClassRoom, caller, liveClassId);
-  return { live_class_id: liveClassId, user_id: caller.userId, ...session };
-}
+export const refreshLiveClassToken = liveClassOperations.refreshToken;
+export const leaveLiveClass = liveClassOperations.leave;
 
 /**
  * The class item and every shard's gate change status in one transaction, so a join (which reads

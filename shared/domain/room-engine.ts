@@ -128,3 +128,16 @@ export async function closeOpenSessions(participants: { key: ItemKey; participan
       .map(({ key, participant }) => closeSession(key, participant.open_joined_at as string, endedAt)),
   );
 }
+
+/** A kind's join, token and leave operations, with the leave answer naming the room by `idField`. */
+export function roomOperations<Room, JoinResponse>(kind: RoomKind<Room>, idField: 'call_id' | 'live_class_id') {
+  return {
+    join: (caller: Caller, roomId: string) => joinRoom<Room, JoinResponse>(kind, caller, roomId),
+    refreshToken: (caller: Caller, roomId: string) => refreshRoomToken(kind, caller, roomId),
+    leave: async (caller: Caller, roomId: string) => ({
+      [idField]: roomId,
+      user_id: caller.userId,
+      ...(await leaveRoom(kind, caller, roomId)),
+    }),
+  };
+}
