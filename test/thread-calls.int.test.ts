@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamo, tableName, toAttributes } from '../shared/db/client';
 import { keys } from '../shared/db/keys';
-import { MAX_SESSIONS_PER_PARTICIPANT } from '../shared/domain/sessions';
+import { SESSIONS_PER_ITEM as MAX_SESSIONS_PER_PARTICIPANT } from '../shared/db/participants';
 import { AppError } from '../shared/errors';
 import { getSecretsProvider, setSecretsProviderForTests } from '../shared/secrets/provider';
 import { call, issuerKeyFile, setupApi, type TestUser } from './support/api';
@@ -356,7 +356,8 @@ describe('thread calls', () => {
     const started = await call('calls.start', { as: alice, body: { thread_id: threadId, call_type: 'video' } });
     startTrips.restore();
     expect(started.status).toBe(201);
-    expect(startTrips.calls.map((entry) => entry.command)).toEqual(['GetItemCommand', 'TransactWriteItemsCommand']);
+    // Start reads the thread with its member items in one Query (membership, members to ring).
+    expect(startTrips.calls.map((entry) => entry.command)).toEqual(['QueryCommand', 'TransactWriteItemsCommand']);
     expect(startTrips.sequentialRoundTrips()).toBe(2);
 
     const joinTrips = recordRoundTrips();

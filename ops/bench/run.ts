@@ -130,7 +130,9 @@ async function apiBench() {
       record('calls.end', [(await invoke('calls.end', 'owner', { call_id: callId })).ms]);
     }
     const memory = process.memoryUsage();
+    const capacity = await (await import('./capacity')).capacityBench(invoke);
     return {
+      capacity,
       latency: [
         summarize('calls.start', samples['calls.start'] ?? [], 250),
         summarize('calls.join (10 at once)', samples['calls.join'] ?? [], 250),
@@ -151,6 +153,10 @@ console.table(await tokenBench());
 console.log('\nHandlers against DynamoDB Local (in-process; DynamoDB Local is slower than DynamoDB, so these are upper bounds)');
 const api = await apiBench();
 console.table(api.latency);
+console.log('\nCapacity per operation (ReturnConsumedCapacity against DynamoDB Local)');
+console.table(api.capacity.rows);
+console.log(`join into a 1,000-member thread / 10-member thread, capacity units: ${api.capacity.ratio}x (target ≤ 1.1x)`);
+console.table([api.capacity.crowd]);
 console.log('\nMemory after the run');
 console.table(api.memory);
 console.log('\nBundle sizes per function: npm run build (fails over budget).');

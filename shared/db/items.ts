@@ -1,6 +1,5 @@
 import {
   UpdateItemCommand,
-  type CancellationReason,
   type UpdateItemCommandInput,
   BatchGetItemCommand,
   GetItemCommand,
@@ -12,7 +11,6 @@ import {
 import { AppError } from '../errors';
 import {
   backoff,
-  cancellationReasons,
   dynamo,
   fromAttributes,
   isConditionFailure,
@@ -33,26 +31,6 @@ export const databaseBusy = () =>
 export async function getItem<T>(key: ItemKey): Promise<T | undefined> {
   const result = await send(dynamo().send(new GetItemCommand({ TableName: tableName(), Key: toAttributes(key), ConsistentRead: true })));
   return result.Item ? fromAttributes<T>(result.Item) : undefined;
-}
-
-/** Two items in one BatchGetItem (one round trip), told apart by their keys. */
-export async function getTwoItems<A, B>(first: ItemKey, second: ItemKey): Promise<[A | undefined, B | undefined]> {
-  const table = tableName();
-  const result = await send(
-    dynamo().send(
-      new BatchGetItemCommand({ RequestItems: { [table]: { Keys: [toAttributes(first), toAttributes(second)], ConsistentRead: true } } }),
-    ),
-  );
-  // Two small items are only left unprocessed when throttled: answer 503 rather than guess.
-  if (result.UnprocessedKeys?.[table]?.Keys?.length) throw databaseBusy();
-  let a: A | undefined;
-  let b: B | undefined;
-  for (const attributes of result.Responses?.[table] ?? []) {
-    const item = fromAttributes<Item>(attributes);
-    if (item.pk === first.pk && item.sk === first.sk) a = item as A;
-    else b = item as B;
-  }
-  return [a, b];
 }
 
 /** Every item of a partition (optionally only sort keys with a prefix), all pages. */
@@ -91,13 +69,6 @@ export async function updateIf(input: UpdateItemCommandInput): Promise<boolean> 
   }
 }
 
-/** The cancellation reasons of a failed transaction, by item order; any other error is rethrown as it is. */
-export function cancelledBy(error: unknown): CancellationReason[] {
-  const reasons = cancellationReasons(error);
-  if (!reasons) throw error;
-  return reasons;
-}
-
 /** Returned by an attempt that lost a race (a transaction conflict, or state changed since its read). */
 export const RETRY = Symbol('retry');
 export const MAX_ATTEMPTS = 6;
@@ -113,4 +84,45 @@ export async function retryOnConflict<T>(attempt: () => Promise<T | typeof RETRY
     if (count + 1 < maxAttempts) await backoff(count);
   }
   throw databaseBusy();
+}
+
+/** Up to 100 distinct items in one BatchGetItem (one round trip), answered in the order of `wanted`. */
+export async function getItemsInOrder(wanted: ItemKey[]): Promise<(Item | undefined)[]> {
+  const table = tableName();
+  const result = await send(
+    dynamo().send(
+      new BatchGetItemCommand({ RequestItems: { [table]: { Keys: wanted.map((key) => toAttributes(key)), ConsistentRead: true } } }),
+    ),
+  );
+  if (result.UnprocessedKeys?.[table]?.Keys?.length) throw databaseBusy();
+  const found = (result.Responses?.[table] ?? []).map((attributes) => fromAttributes<Item>(attributes));
+  return wanted.map((key) => found.find((item) => item.pk === key.pk && item.sk === key.sk));
+}
+
+/** Validates an item read from the table; a malformed item is a server fault (500), never cast through. */
+export function parseItem<T>(schema: { parse(data: unknown): T }, item: Item | undefined): T | undefined {
+  return item === undefined ? undefined : schema.parse(item);
+}
+
+/** One page of an index partition, from an optional exclusive start key. */
+export async function queryIndexPage(input: {
+  partition: string;
+  limit: number;
+  newestFirst: boolean;
+  startKey?: Item | undefined;
+}): Promise<{ items: Item[]; more: boolean }> {
+  const page = await send(
+    dynamo().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :partition',
+        ExpressionAttributeValues: toValues({ ':partition': input.partition }),
+        ScanIndexForward: !input.newestFirst,
+        Limit: input.limit,
+        ...(input.startKey ? { ExclusiveStartKey: toAttributes(input.startKey) } : {}),
+      }),
+    ),
+  );
+  return { items: (page.Items ?? []).map((item) => fromAttributes<Item>(item)), more: page.LastEvaluatedKey !== undefined };
 }

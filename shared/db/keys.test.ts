@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keys, PARTICIPANT_PREFIX } from './keys';
+import { keys, MEMBER_PREFIX, PARTICIPANT_PREFIX } from './keys';
 
 describe('keys', () => {
   it('puts a call and its participants in one partition', () => {
@@ -12,5 +12,14 @@ describe('keys', () => {
     const newer = keys.threadCallsIndex('t1', '2026-11-21T10:00:00.000Z', 'a');
     expect(older.gsi1pk).toBe(keys.threadCallsPartition('t1'));
     expect(older.gsi1sk < newer.gsi1sk).toBe(true);
+  });
+});
+
+describe('thread member keys', () => {
+  it('keeps member items in the thread partition, apart from the thread item', () => {
+    expect(keys.threadMember('t1', 'constructor')).toEqual({ pk: 'THREAD#t1', sk: 'MEMBER#constructor' });
+    expect(keys.threadMember('t1', 'u').pk).toBe(keys.thread('t1').pk);
+    expect(keys.threadMember('t1', 'u').sk.startsWith(MEMBER_PREFIX)).toBe(true);
+    expect(keys.thread('t1').sk.startsWith(MEMBER_PREFIX)).toBe(false);
   });
 });

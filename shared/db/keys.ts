@@ -13,14 +13,24 @@ export interface ItemKey {
 export const PARTICIPANT_PREFIX = key('PARTICIPANT', '');
 /** Recording metadata items in a call's partition (the call log skips them: it reads PARTICIPANT# only). */
 export const RECORDING_PREFIX = key('RECORDING', '');
+/** A thread's member items, next to the thread item in its partition. */
+export const MEMBER_PREFIX = key('MEMBER', '');
 
 export const keys = {
   thread: (threadId: string): ItemKey => ({ pk: key('THREAD', threadId), sk: 'THREAD' }),
+  /** One item per member: a join condition-checks this small item, never the thread item. */
+  threadMember: (threadId: string, userId: string): ItemKey => ({ pk: key('THREAD', threadId), sk: key('MEMBER', userId) }),
+  threadPartition: (threadId: string) => key('THREAD', threadId),
 
   call: (callId: string): ItemKey => ({ pk: key('CALL', callId), sk: 'CALL' }),
   /** A user's sessions in a call live on one item next to the call, so the log is one Query. */
   callParticipant: (callId: string, userId: string): ItemKey => ({ pk: key('CALL', callId), sk: key('PARTICIPANT', userId) }),
   callPartition: (callId: string) => key('CALL', callId),
+  /** Closed sessions moved off a participant item that reached its size bound (numbered 1, 2, ...). */
+  participantArchive: (participant: ItemKey, archive: number): ItemKey => ({
+    pk: participant.pk,
+    sk: key(participant.sk, String(archive)),
+  }),
   /** gsi1: a thread's calls, sorted by start time then id. */
   threadCallsIndex: (threadId: string, startedAt: string, callId: string) => ({
     gsi1pk: key('THREAD', threadId, 'CALLS'),

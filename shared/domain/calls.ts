@@ -1,76 +1,88 @@
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
-import { AppError, notFound, validationError } from '../errors';
+import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { NO_FEATURES, type JitsiRole } from '../jitsi/token';
-import { dynamo, fromAttributes, send, tableName, toAttributes, toValues } from '../db/client';
-import { keys, PARTICIPANT_PREFIX } from '../db/keys';
+import { fromAttributes } from '../db/client';
+import { callStore, type CallRecord, type CallType } from '../db/calls';
+import { retryOnConflict, RETRY } from '../db/items';
+import { keys } from '../db/keys';
+import { RESOURCE_ID_PATTERN } from '../schemas/ids';
+import { openSessionParts, type ParticipantRecord } from '../db/participants';
+import { isCallHost, threadStore } from '../db/threads';
+import { conditionFailedOn, transaction } from '../db/transaction';
 import { publishCallEvent } from '../events/publisher';
-import { joinCredentials, mintTokenFor, tokenResponse } from './join-info';
-import {
-  closeAllOpenSessions,
-  leaveOpenSession,
-  openSessionWrite,
-  secondsBetween,
-  sessionDuration,
-  sessionViews,
-  type ParticipantRecord,
-} from './sessions';
-import { cancelledBy, getItem, getTwoItems, queryPartition, retryOnConflict, RETRY, transactWrite, updateIf } from '../db/items';
-import { loadThread, memberRole, type ThreadRecord } from './threads';
+import { joinCredentials, tokenResponse } from './join-info';
+import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
+import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
+import { notAMember } from './threads';
 
-export type CallType = 'audio' | 'video';
+export type { CallRecord, CallType } from '../db/calls';
+export { notAMember } from './threads';
 
-export interface CallRecord {
-  call_id: string;
-  thread_id: string;
-  call_type: CallType;
-  status: 'active' | 'ended';
-  initiator_id: string;
-  room: string;
-  started_at: string;
-  ended_at?: string;
-  ended_by?: string;
-  consent_recorded?: boolean;
-}
-
-export const notAMember = () => new AppError('not_a_thread_member', 'You are not a member of this thread.');
 export const callEnded = () => new AppError('call_ended', 'This call has ended.');
 const callInProgress = (callId: string) =>
   new AppError('call_in_progress', 'A call is already active in this thread; join it instead.', { extra: { call_id: callId } });
+const mayNotEnd = () => forbidden('Only the initiator, a thread owner or moderator, or an admin can end the call.');
 
 // Hosts (initiator, thread owner or moderator) moderate the Jitsi room and may record.
-function callRole(call: Pick<CallRecord, 'initiator_id'>, threadRole: string | undefined, userId: string): JitsiRole {
-  const isHost = call.initiator_id === userId || threadRole === 'owner' || threadRole === 'moderator';
-  return isHost ? { kind: 'host', features: { ...NO_FEATURES, recording: true } } : { kind: 'member', features: NO_FEATURES };
-}
+const callJitsiRole = (host: boolean): JitsiRole =>
+  host ? { kind: 'host', features: { ...NO_FEATURES, recording: true } } : { kind: 'member', features: NO_FEATURES };
 
-async function joinInfo(caller: Caller, call: CallRecord, role: JitsiRole, nowMs: number) {
+async function joinInfo(caller: Caller, call: CallRecord, host: boolean, nowMs: number) {
   const config = getConfig();
-  const { token, iceServers } = await joinCredentials(caller, call.room, role, nowMs);
-  const isModerator = role.kind === 'host';
+  const { token, iceServers } = await joinCredentials(caller, call.room, callJitsiRole(host), nowMs);
   return {
     call_id: call.call_id,
     room: call.room,
     jitsi: { domain: config.JITSI_DOMAIN, url: config.JITSI_PUBLIC_URL, ...tokenResponse(token) },
     ice_servers: iceServers,
-    is_moderator: isModerator,
-    feature_flags: { 'lobby-mode.enabled': false, 'prejoinpage.enabled': true, 'recording.enabled': isModerator },
+    is_moderator: host,
+    feature_flags: { 'lobby-mode.enabled': false, 'prejoinpage.enabled': true, 'recording.enabled': host },
   };
 }
+
+/** The caller's thread role, if still a member (one GetItem of their member item). */
+export const threadRoleOf = async (threadId: string, userId: string) => (await threadStore.loadMember(threadId, userId))?.role;
+
+/** Thread calls as a room kind: members enter, hosts are the initiator and the thread's owners and moderators. */
+const callRoom: RoomKind<CallRecord> = {
+  noun: 'Call',
+  async load(callId, userId) {
+    const { call, participant } = await callStore.loadWithParticipant(callId, userId);
+    return { room: call, participant };
+  },
+  isOpen: (call) => call.status === 'active',
+  endedAt: (call) => (call.status === 'ended' ? call.ended_at : undefined),
+  notOpen: async (call, caller) => ((await threadRoleOf(call.thread_id, caller.userId)) ? callEnded() : notAMember()),
+  entry: (call, caller) => ({
+    check: threadStore.parts.isMember(call.thread_id, caller.userId),
+    host: async () => {
+      const member = await threadStore.loadMember(call.thread_id, caller.userId);
+      return member ? isCallHost(member, call.initiator_id) : undefined;
+    },
+  }),
+  outsider: () => notAMember(),
+  notInRoom: () => new AppError('not_in_call', 'You are not in this call.'),
+  participantKey: (call, userId) => keys.callParticipant(call.call_id, userId),
+  participantExtra: () => ({}),
+  jitsiRoom: (call) => call.room,
+  jitsiRole: callJitsiRole,
+  joinResponse: (caller, call, host, nowMs) => joinInfo(caller, call, host, nowMs),
+};
 
 /** Jitsi room names are lowercase; a UUID without dashes is 122 random bits. */
 const roomFor = (callId: string) => `call-${callId.replaceAll('-', '')}`;
 
 /**
- * Starts a call: one read (membership, members to ring, fast 409), then one transaction that claims
- * the thread's single active-call slot, creates the call and opens the initiator's session.
+ * Starts a call in two sequential round trips: (1) the thread with its members (membership,
+ * members to ring, fast 409); (2) one transaction that claims the thread's single active-call
+ * slot, checks the caller is still a member, creates the call and opens the initiator's session.
  */
 export async function startCall(caller: Caller, input: { thread_id: string; call_type: CallType }) {
-  const thread = await loadThread(input.thread_id);
+  const { thread, members } = await threadStore.loadWithMembers(input.thread_id);
   if (!thread) throw notFound('Thread');
-  if (!memberRole(thread, caller.userId)) throw notAMember();
+  if (!members.some((member) => member.user_id === caller.userId)) throw notAMember();
   if (thread.active_call_id) throw callInProgress(thread.active_call_id);
 
   const now = new Date();
@@ -87,45 +99,22 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
   };
 
   await retryOnConflict(async () => {
-    try {
-      await transactWrite([
-        {
-          Update: {
-            TableName: tableName(),
-            Key: toAttributes(keys.thread(input.thread_id)),
-            UpdateExpression: 'SET active_call_id = :call',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_exists(members.#user) AND attribute_not_exists(active_call_id)',
-            ExpressionAttributeNames: { '#user': caller.userId },
-            ExpressionAttributeValues: toValues({ ':call': callId }),
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        },
-        {
-          Put: {
-            TableName: tableName(),
-            Item: toAttributes({
-              ...keys.call(callId),
-              ...keys.threadCallsIndex(call.thread_id, call.started_at, callId),
-              type: 'call',
-              ...call,
-            }),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        openSessionWrite(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at),
-      ]);
-      return undefined;
-    } catch (error) {
-      const threadReason = cancelledBy(error)[0];
-      if (threadReason?.Code === 'ConditionalCheckFailed') {
-        const current = threadReason.Item ? fromAttributes<ThreadRecord>(threadReason.Item) : await loadThread(input.thread_id);
-        if (!current) throw notFound('Thread');
-        if (!memberRole(current, caller.userId)) throw notAMember();
-        if (current.active_call_id) throw callInProgress(current.active_call_id);
-      }
-      // Lost a conflict with a concurrent start: the next attempt sees the winner's call.
-      return RETRY;
+    const outcome = await transaction({
+      slot: threadStore.parts.claimActiveCall(input.thread_id, callId),
+      member: threadStore.parts.isMember(input.thread_id, caller.userId),
+      call: callStore.parts.create(call),
+      session: openSessionParts(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at).session,
+    });
+    if (outcome.ok) return undefined;
+    const { failed } = outcome;
+    if (conditionFailedOn(failed.member)) throw notAMember();
+    if (conditionFailedOn(failed.slot)) {
+      const current = failed.slot?.item ? threadStore.parseThread(fromAttributes(failed.slot.item)) : undefined;
+      if (!current) throw notFound('Thread');
+      if (current.active_call_id) throw callInProgress(current.active_call_id);
     }
+    // Lost a conflict with a concurrent start: the next attempt sees the winner's call.
+    return RETRY;
   });
 
   // Ringing and minting the initiator's credentials do not depend on each other: side by side.
@@ -138,12 +127,13 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
         call_type: call.call_type,
         initiator_id: caller.userId,
         started_at: call.started_at,
-        ring_user_ids: Object.keys(thread.members)
+        ring_user_ids: members
+          .map((member) => member.user_id)
           .filter((userId) => userId !== caller.userId)
           .sort(),
       },
     }),
-    joinInfo(caller, call, callRole(call, 'owner', caller.userId), now.getTime()),
+    joinInfo(caller, call, true, now.getTime()),
   ]);
   return {
     ...info,
@@ -155,107 +145,13 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
   };
 }
 
-async function loadCallWithParticipant(callId: string, userId: string) {
-  const [call, participant] = await getTwoItems<CallRecord, ParticipantRecord>(keys.call(callId), keys.callParticipant(callId, userId));
-  return { call, participant };
-}
+export const loadCall = (callId: string) => callStore.load(callId);
 
-export const loadCall = (callId: string) => getItem<CallRecord>(keys.call(callId));
-
-export async function threadRoleOf(threadId: string, userId: string): Promise<string | undefined> {
-  const result = await send(
-    dynamo().send(
-      new GetItemCommand({
-        TableName: tableName(),
-        Key: toAttributes(keys.thread(threadId)),
-        ProjectionExpression: 'members.#user',
-        ExpressionAttributeNames: { '#user': userId },
-        ConsistentRead: true,
-      }),
-    ),
-  );
-  const item = result.Item ? fromAttributes<{ members?: Record<string, { role: string }> }>(result.Item) : undefined;
-  return item?.members?.[userId]?.role;
-}
-
-/**
- * Joins an active call in two sequential round trips: (1) the call and the caller's participant
- * item; (2) a transaction (call still active, caller still a member, session opened) side by side
- * with the read of the caller's thread role.
- */
-export async function joinCall(caller: Caller, callId: string) {
-  return retryOnConflict(async () => {
-    const { call, participant } = await loadCallWithParticipant(callId, caller.userId);
-    if (!call) throw notFound('Call');
-    // Outsiders learn only that they are outsiders, not whether the call still runs.
-    if (call.status !== 'active') throw (await threadRoleOf(call.thread_id, caller.userId)) ? callEnded() : notAMember();
-    const now = new Date();
-    const transaction = transactWrite([
-      {
-        ConditionCheck: {
-          TableName: tableName(),
-          Key: toAttributes(keys.call(callId)),
-          ConditionExpression: '#status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: toValues({ ':active': 'active' }),
-        },
-      },
-      {
-        ConditionCheck: {
-          TableName: tableName(),
-          Key: toAttributes(keys.thread(call.thread_id)),
-          ConditionExpression: 'attribute_exists(members.#user)',
-          ExpressionAttributeNames: { '#user': caller.userId },
-        },
-      },
-      openSessionWrite(keys.callParticipant(callId, caller.userId), caller.userId, participant, now.toISOString()),
-    ]);
-    const [outcome, role] = await Promise.allSettled([transaction, threadRoleOf(call.thread_id, caller.userId)]);
-    if (outcome.status === 'fulfilled') {
-      if (role.status === 'rejected') throw role.reason;
-      return joinInfo(caller, call, callRole(call, role.value, caller.userId), now.getTime());
-    }
-    const reasons = cancelledBy(outcome.reason);
-    if (reasons[0]?.Code === 'ConditionalCheckFailed') throw callEnded();
-    if (reasons[1]?.Code === 'ConditionalCheckFailed') throw notAMember();
-    // The participant item changed under us (a join or leave from another device) or a conflict: read again.
-    return RETRY;
-  });
-}
-
-async function assertMember(call: CallRecord, caller: Caller): Promise<string> {
-  const role = await threadRoleOf(call.thread_id, caller.userId);
-  if (!role) throw notAMember();
-  return role;
-}
-
-export async function refreshCallToken(caller: Caller, callId: string) {
-  const call = await loadCall(callId);
-  if (!call) throw notFound('Call');
-  const role = await assertMember(call, caller);
-  if (call.status !== 'active') throw callEnded();
-  return tokenResponse(await mintTokenFor(caller, call.room, callRole(call, role, caller.userId)));
-}
-
-export async function leaveCall(caller: Caller, callId: string) {
-  const session = await leaveOpenSession({
-    key: keys.callParticipant(callId, caller.userId),
-    load: async () => {
-      const { call, participant } = await loadCallWithParticipant(callId, caller.userId);
-      if (!call) throw notFound('Call');
-      return { participant, endedAt: call.status === 'ended' ? call.ended_at : undefined };
-    },
-    notInCall: () => new AppError('not_in_call', 'You are not in this call.'),
-  });
-  return { call_id: callId, user_id: caller.userId, ...sessionDuration(session) };
-}
-
-async function loadCallPartition(callId: string): Promise<{ call?: CallRecord; participants: ParticipantRecord[] }> {
-  const items = await queryPartition<{ sk: string }>(keys.callPartition(callId));
-  const call = items.find((item) => item.sk === 'CALL') as CallRecord | undefined;
-  const participants = items.filter((item) => item.sk.startsWith(PARTICIPANT_PREFIX)) as unknown as ParticipantRecord[];
-  return { ...(call ? { call } : {}), participants };
-}
+const callOperations = roomOperations<CallRecord, Awaited<ReturnType<typeof joinInfo>>>(callRoom, 'call_id');
+/** Joins an active call in two sequential round trips (the room engine's join). */
+export const joinCall = callOperations.join;
+export const refreshCallToken = callOperations.refreshToken;
+export const leaveCall = callOperations.leave;
 
 export function callLogView(call: CallRecord, participants: ParticipantRecord[]) {
   const endedAt = call.status === 'ended' ? call.ended_at : undefined;
@@ -269,34 +165,44 @@ export function callLogView(call: CallRecord, participants: ParticipantRecord[])
     ended_at: endedAt ?? null,
     duration_seconds: endedAt ? secondsBetween(call.started_at, endedAt) : null,
     consent_recorded: call.consent_recorded ?? false,
-    participants: participants
-      .flatMap((participant) => sessionViews(participant, endedAt).map((session) => ({ user_id: participant.user_id, ...session })))
-      .sort((a, b) => a.joined_at.localeCompare(b.joined_at) || a.user_id.localeCompare(b.user_id)),
+    participants: [...byUser(participants)]
+      .flatMap(([userId, items]) => sessionViews(items, endedAt).map((session) => ({ user_id: userId, ...session })))
+      .sort((a, b) => a.joined_at.localeCompare(b.joined_at) || (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0)),
   };
 }
 
 export async function getCallLog(caller: Caller, callId: string) {
-  const { call, participants } = await loadCallPartition(callId);
+  const { call, participants } = await callStore.loadWithParticipants(callId);
   if (!call) throw notFound('Call');
-  if (!caller.isAdmin) await assertMember(call, caller);
+  if (!caller.isAdmin && !(await threadRoleOf(call.thread_id, caller.userId))) throw notAMember();
   return callLogView(call, participants);
 }
 
-/** Ends the call for everyone; repeating it is harmless and finishes any session close left undone. */
-export async function endCall(caller: Caller, callId: string) {
-  const call = await loadCall(callId);
-  if (!call) throw notFound('Call');
+/** Why the caller may not end the call, from their member item (only read on the refusal path). */
+async function endRefusal(call: CallRecord, caller: Caller): Promise<AppError | undefined> {
+  if (caller.isAdmin) return undefined;
+  const member = await threadStore.loadMember(call.thread_id, caller.userId);
   // An initiator who has since left the thread is an outsider like any other.
-  if (!caller.isAdmin) {
-    const role = await assertMember(call, caller);
-    if (call.initiator_id !== caller.userId && role !== 'owner' && role !== 'moderator') {
-      throw new AppError('forbidden', 'Only the initiator, a thread owner or moderator, or an admin can end the call.');
-    }
-  }
+  if (!member) return notAMember();
+  return isCallHost(member, call.initiator_id) ? undefined : mayNotEnd();
+}
 
+/**
+ * Ends the call for everyone in at most three sequential round trips however many sessions are
+ * open: (1) the call's partition (the call and every participant); (2) the transaction that marks
+ * it ended, releases the thread's slot and re-checks that the caller is a host; (3) every open
+ * session closed at `ended_at`, side by side. Repeating it is harmless and finishes any close
+ * left undone.
+ */
+export async function endCall(caller: Caller, callId: string) {
+  const loaded = await callStore.loadWithParticipants(callId);
+  let call = loaded.call;
+  if (!call) throw notFound('Call');
   if (call.status === 'active') {
     const endedAt = new Date().toISOString();
-    if (await markEnded(call, caller.userId, endedAt)) {
+    const ended = await markEnded(call, caller, endedAt);
+    if (ended === 'ended') {
+      call = { ...call, status: 'ended', ended_at: endedAt, ended_by: caller.userId };
       await publishCallEvent({
         detailType: 'CallEnded',
         detail: {
@@ -309,99 +215,61 @@ export async function endCall(caller: Caller, callId: string) {
           duration_seconds: secondsBetween(call.started_at, endedAt),
         },
       });
+    } else {
+      call = ended;
     }
+  } else {
+    const refusal = await endRefusal(call, caller);
+    if (refusal) throw refusal;
   }
-
-  const { call: ended, participants } = await loadCallPartition(callId);
-  if (!ended?.ended_at) throw new Error('call was not ended');
-  await closeAllOpenSessions(
-    participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
-    ended.ended_at,
+  const endedAt = call.ended_at;
+  if (!endedAt) throw new Error('call was not ended');
+  await closeOpenSessions(
+    loaded.participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
+    endedAt,
   );
-  return callLogView(ended, participants);
+  return callLogView(call, loaded.participants);
 }
 
-/** True if this request ended the call; false if a concurrent end got there first. */
-async function markEnded(call: CallRecord, endedBy: string, endedAt: string): Promise<boolean> {
-  const endCallUpdate = {
-    TableName: tableName(),
-    Key: toAttributes(keys.call(call.call_id)),
-    UpdateExpression: 'SET #status = :ended, ended_at = :at, ended_by = :by',
-    ConditionExpression: '#status = :active',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: toValues({ ':ended': 'ended', ':active': 'active', ':at': endedAt, ':by': endedBy }),
-  };
+/** 'ended' if this request ended the call; the ended call if a concurrent end got there first. */
+function markEnded(call: CallRecord, caller: Caller, endedAt: string): Promise<'ended' | CallRecord> {
   return retryOnConflict(async () => {
-    try {
-      await transactWrite([
-        { Update: endCallUpdate },
-        {
-          Update: {
-            TableName: tableName(),
-            Key: toAttributes(keys.thread(call.thread_id)),
-            UpdateExpression: 'REMOVE active_call_id',
-            ConditionExpression: 'active_call_id = :call',
-            ExpressionAttributeValues: toValues({ ':call': call.call_id }),
-          },
-        },
-      ]);
-      return true;
-    } catch (error) {
-      const reasons = cancelledBy(error);
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
-      // The thread no longer points at this call (it was deleted): end the call on its own.
-      if (reasons[1]?.Code === 'ConditionalCheckFailed') return updateIf(endCallUpdate);
-      return RETRY;
+    const outcome = await transaction({
+      call: callStore.parts.end(call.call_id, caller.userId, endedAt),
+      slot: threadStore.parts.releaseActiveCall(call.thread_id, call.call_id),
+      host: caller.isAdmin ? undefined : threadStore.parts.isCallHost(call.thread_id, caller.userId, call.initiator_id),
+    });
+    if (outcome.ok) return 'ended' as const;
+    const { failed } = outcome;
+    if (conditionFailedOn(failed.host)) throw (await endRefusal(call, caller)) ?? mayNotEnd();
+    if (conditionFailedOn(failed.call) && failed.call?.item) {
+      const current = callStore.parseCall(fromAttributes(failed.call.item));
+      if (current.status === 'ended') {
+        const refusal = await endRefusal(current, caller);
+        if (refusal) throw refusal;
+        return current;
+      }
     }
+    // The thread no longer points at this call (it was deleted): end the call on its own.
+    if (conditionFailedOn(failed.slot) && !failed.call) {
+      const refusal = await endRefusal(call, caller);
+      if (refusal) throw refusal;
+      return (await callStore.endAlone(call.call_id, caller.userId, endedAt)) ? ('ended' as const) : RETRY;
+    }
+    return RETRY;
   });
 }
 
-interface CallsCursor {
-  s: string;
-  c: string;
-}
-
-function decodeCursor(cursor: string): CallsCursor {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CallsCursor>;
-    if (typeof parsed.s === 'string' && typeof parsed.c === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(parsed.c)) {
-      return { s: parsed.s, c: parsed.c };
-    }
-  } catch {
-    // fall through
-  }
-  throw validationError('The cursor is not valid.', [{ field: 'query.cursor', problem: 'is not a cursor this API issued' }]);
-}
-
-const encodeCursor = (cursor: CallsCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-
 export async function listThreadCalls(caller: Caller, threadId: string, limit = 20, cursor?: string) {
-  const thread = await loadThread(threadId);
+  const { thread, member } = await threadStore.loadWithMember(threadId, caller.userId);
   if (!thread) throw notFound('Thread');
-  if (!caller.isAdmin && !memberRole(thread, caller.userId)) throw notAMember();
-
-  // The cursor names a call; the key is rebuilt here so a crafted cursor cannot reach another thread.
-  const after = cursor ? decodeCursor(cursor) : undefined;
-  const page = await send(
-    dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :thread',
-        ExpressionAttributeValues: toValues({ ':thread': keys.threadCallsPartition(threadId) }),
-        ScanIndexForward: false,
-        Limit: limit,
-        ...(after
-          ? { ExclusiveStartKey: toAttributes({ ...keys.call(after.c), ...keys.threadCallsIndex(threadId, after.s, after.c) }) }
-          : {}),
-      }),
-    ),
+  if (!caller.isAdmin && !member) throw notAMember();
+  const after = cursor ? decodeCursor(cursor, RESOURCE_ID_PATTERN) : undefined;
+  // The cursor names a call; the key is rebuilt from the path's thread so a crafted cursor cannot reach another thread.
+  const { calls, more } = await callStore.listByThread(threadId, limit, after);
+  const logs = await Promise.all(
+    calls.map(async (call) => callLogView(call, (await callStore.loadWithParticipants(call.call_id)).participants)),
   );
-  const calls = (page.Items ?? []).map((item) => fromAttributes<CallRecord>(item));
-  const logs = await Promise.all(calls.map(async (call) => callLogView(call, (await loadCallPartition(call.call_id)).participants)));
   const last = calls.at(-1);
-  return {
-    items: logs,
-    next_cursor: page.LastEvaluatedKey && last ? encodeCursor({ s: last.started_at, c: last.call_id }) : null,
-  };
+  return { items: logs, next_cursor: more && last ? encodeCursor({ s: last.started_at, c: last.call_id }) : null };
 }

@@ -2,7 +2,10 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { dynamo, send, tableName, toAttributes, toValues } from '../db/client';
-import { getItem, getTwoItems, transactWrite, updateIf } from '../db/items';
+import { transactWrite, updateIf } from '../db/items';
+import { courseStore, isInstructor, mayJoin, type CourseMemberRecord, type CourseRecord } from '../db/courses';
+
+export type { CourseMemberRecord, CourseRecord } from '../db/courses';
 import { keys } from '../db/keys';
 
 // A course is known once an admin assigns its first instructor (the learning platform owns the
@@ -10,27 +13,13 @@ import { keys } from '../db/keys';
 // are never removed through the API, so a check read before a write cannot be invalidated by a
 // concurrent request; enrollments can be removed, so the join re-checks them in its transaction.
 
-export interface CourseRecord {
-  course_id: string;
-  created_at: string;
-  instructor_ids?: Set<string>;
-}
-
-/** One item per (course, user): both flags on one item, so one condition covers "may join". */
-export interface CourseMemberRecord {
-  course_id: string;
-  user_id: string;
-  instructor?: boolean;
-  enrolled?: boolean;
-}
-
 export type CourseRole = 'admin' | 'instructor' | 'student';
 
 /** Admins (roles claim) and the course's assigned instructors host; enrolled students participate. */
 export function courseRole(caller: Caller, member: CourseMemberRecord | undefined): CourseRole | undefined {
   if (caller.isAdmin) return 'admin';
-  if (member?.instructor) return 'instructor';
-  if (member?.enrolled) return 'student';
+  if (isInstructor(member)) return 'instructor';
+  if (mayJoin(member)) return 'student';
   return undefined;
 }
 
@@ -49,13 +38,8 @@ export function outsiderError(caller: Caller): AppError {
 
 export const managersOnly = () => forbidden("Only an admin or this course's instructors can do this.");
 
-export const loadCourseMember = (courseId: string, userId: string) => getItem<CourseMemberRecord>(keys.courseMember(courseId, userId));
-
-/** The course and the caller's membership in one round trip. */
-export async function loadCourseAccess(courseId: string, userId: string) {
-  const [course, member] = await getTwoItems<CourseRecord, CourseMemberRecord>(keys.course(courseId), keys.courseMember(courseId, userId));
-  return { course, member };
-}
+export const loadCourseMember = courseStore.loadMember;
+export const loadCourseAccess = courseStore.loadAccess;
 
 /** The course if the caller may manage it (admin or its instructor): 404 before 403, as for threads. */
 export async function managedCourse(caller: Caller, courseId: string): Promise<CourseRecord> {

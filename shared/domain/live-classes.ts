@@ -1,11 +1,16 @@
-import { QueryCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { getConfig } from '../config';
-import { AppError, notFound, validationError } from '../errors';
+import { AppError, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { NO_FEATURES, type JitsiRole } from '../jitsi/token';
-import { dynamo, fromAttributes, send, tableName, toAttributes, toValues, type Item } from '../db/client';
-import { keys, LIVE_CLASS_SHARDS, participantShard, PARTICIPANT_PREFIX, type ItemKey } from '../db/keys';
+import { tableName, toAttributes, toValues, type Item } from '../db/client';
+import { courseStore } from '../db/courses';
+import { getItem, getItemsInOrder, queryIndexPage, retryOnConflict, RETRY } from '../db/items';
+import { keys, LIVE_CLASS_SHARDS, participantShard, type ItemKey } from '../db/keys';
+import { parseGate, parseLiveClass } from '../db/live-classes';
+import { loadParticipants, openSessionParts, parseParticipant } from '../db/participants';
+import { conditionFailedOn, transaction, type Parts } from '../db/transaction';
 import { COURSE_ID_MAX, COURSE_ID_PATTERN, LIVE_CLASS_ID_PATTERN } from '../schemas/live-classes';
 import {
   courseRole,
@@ -15,20 +20,11 @@ import {
   managedCourse,
   managersOnly,
   outsiderError,
-  type CourseRecord,
   type CourseRole,
 } from './courses';
-import { joinCredentials, mintTokenFor, tokenResponse } from './join-info';
-import {
-  closeAllOpenSessions,
-  leaveOpenSession,
-  openSessionWrite,
-  secondsBetween,
-  sessionDuration,
-  sessionViews,
-  type ParticipantRecord,
-} from './sessions';
-import { cancelledBy, getItem, getTwoItems, queryPartition, retryOnConflict, RETRY, transactWrite } from '../db/items';
+import { joinCredentials, tokenResponse } from './join-info';
+import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
+import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews, totalSeconds } from './room-rules';
 
 // Layout and the capacity arithmetic behind it: docs/data-model-live-classes.md.
 
@@ -58,11 +54,6 @@ interface GateRecord {
   status: LiveClassStatus;
   started_at?: string;
   ended_at?: string;
-}
-
-interface LiveParticipantRecord extends ParticipantRecord {
-  /** Set when the writer knew the caller was a host without a read (admin claim, or start). */
-  host?: boolean;
 }
 
 const MAX_CREATE_ATTEMPTS = 3;
@@ -135,27 +126,26 @@ async function roleIn(caller: Caller, courseId: string): Promise<CourseRole | un
 export const liveClassJitsiRole = (host: boolean): JitsiRole =>
   host ? { kind: 'host', features: { ...NO_FEATURES, recording: true } } : { kind: 'lobby-member', features: NO_FEATURES };
 
-const loadLiveClass = (liveClassId: string) => getItem<LiveClassRecord>(keys.liveClass(liveClassId));
+const loadLiveClass = async (liveClassId: string): Promise<LiveClassRecord | undefined> =>
+  parseLiveClass(await getItem(keys.liveClass(liveClassId)));
 
 async function loadShard(liveClassId: string, userId: string, shard: number) {
-  const [gate, participant] = await getTwoItems<GateRecord, LiveParticipantRecord>(
+  const [gate, participant] = await getItemsInOrder([
     keys.liveClassGate(liveClassId, shard),
     keys.liveClassParticipant(liveClassId, shard, userId),
-  );
-  return { gate, participant };
+  ]);
+  return { gate: parseGate(gate), participant: parseParticipant(participant) };
 }
 
-const loadShardParticipants = (liveClassId: string, shard: number) =>
-  queryPartition<LiveParticipantRecord>(keys.liveClassShardPartition(liveClassId, shard), PARTICIPANT_PREFIX);
+const loadShardParticipants = (liveClassId: string, shard: number) => loadParticipants(keys.liveClassShardPartition(liveClassId, shard));
 
 const shards = () => Array.from({ length: LIVE_CLASS_SHARDS }, (_, shard) => shard);
 
 /** Every shard in parallel: one round trip of wall-clock time (plus pages for very large classes). */
 const loadAllParticipants = async (liveClassId: string) =>
-  (await Promise.all(shards().map((shard) => loadShardParticipants(liveClassId, shard)))).map((participants, shard) => ({
-    shard,
-    participants,
-  }));
+  (await Promise.all(shards().map((shard) => loadShardParticipants(liveClassId, shard)))).flatMap((participants, shard) =>
+    participants.map((participant) => ({ shard, participant })),
+  );
 
 export function liveClassView(liveClass: LiveClassRecord) {
   const { started_at: startedAt, ended_at: endedAt } = liveClass;
@@ -234,63 +224,41 @@ export async function createLiveClass(
       created_by: caller.userId,
       created_at: now.toISOString(),
     };
-    try {
-      await transactWrite([
-        {
-          Put: {
-            TableName: tableName(),
-            Item: toAttributes({
-              ...keys.liveClass(liveClassId),
-              ...keys.courseLiveClassesIndex(courseId, sortTimeOf(liveClass), liveClassId),
-              type: 'live-class',
-              ...liveClass,
-            }),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+    const gates: Parts = {};
+    for (const shard of shards()) gates[`gate${shard}`] = gatePut(liveClass, shard);
+    const outcome = await transaction({
+      class: {
+        Put: {
+          TableName: tableName(),
+          Item: toAttributes({
+            ...keys.liveClass(liveClassId),
+            ...keys.courseLiveClassesIndex(courseId, sortTimeOf(liveClass), liveClassId),
+            type: 'live-class',
+            ...liveClass,
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        {
-          Put: {
-            TableName: tableName(),
-            Item: toAttributes({
-              ...keys.room(liveClass.room_name),
-              type: 'room',
-              room_name: liveClass.room_name,
-              live_class_id: liveClassId,
-              course_id: courseId,
-            }),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+      },
+      room: {
+        Put: {
+          TableName: tableName(),
+          Item: toAttributes({
+            ...keys.room(liveClass.room_name),
+            type: 'room',
+            room_name: liveClass.room_name,
+            live_class_id: liveClassId,
+            course_id: courseId,
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        ...shards().map((shard) => gatePut(liveClass, shard)),
-      ]);
-      return liveClassView(liveClass);
-    } catch (error) {
-      // An id or room name already taken: draw new ones. At 80 and 128 random bits, repeated
-      // collisions mean contention, not bad luck, and end in 503.
-      cancelledBy(error);
-      return RETRY;
-    }
+      },
+      ...gates,
+    });
+    // An id or room name already taken: draw new ones. At 80 and 128 random bits, repeated
+    // collisions mean contention, not bad luck, and end in 503.
+    return outcome.ok ? liveClassView(liveClass) : RETRY;
   }, MAX_CREATE_ATTEMPTS);
 }
-
-interface ListCursor {
-  s: string;
-  c: string;
-}
-
-function decodeCursor(cursor: string): ListCursor {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<ListCursor>;
-    if (typeof parsed.s === 'string' && parsed.s.length <= 40 && typeof parsed.c === 'string' && LIVE_CLASS_ID_PATTERN.test(parsed.c)) {
-      return { s: parsed.s, c: parsed.c };
-    }
-  } catch {
-    // not base64url JSON: answered below
-  }
-  throw validationError('The cursor is not valid.', [{ field: 'query.cursor', problem: 'is not a cursor this API issued' }]);
-}
-
-const encodeCursor = (cursor: ListCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
 /** A course's classes in schedule order (unscheduled ones by creation time), a page at a time. */
 export async function listLiveClasses(caller: Caller, courseId: string, limit = 50, cursor?: string) {
@@ -298,26 +266,18 @@ export async function listLiveClasses(caller: Caller, courseId: string, limit = 
   if (!course) throw notFound('Course');
   if (!courseRole(caller, member)) throw outsiderError(caller);
   // The cursor names a class; the key is rebuilt here so a crafted cursor cannot reach another course.
-  const after = cursor ? decodeCursor(cursor) : undefined;
-  const page = await send(
-    dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :course',
-        ExpressionAttributeValues: toValues({ ':course': keys.courseLiveClassesPartition(courseId) }),
-        Limit: limit,
-        ...(after
-          ? { ExclusiveStartKey: toAttributes({ ...keys.liveClass(after.c), ...keys.courseLiveClassesIndex(courseId, after.s, after.c) }) }
-          : {}),
-      }),
-    ),
-  );
-  const classes = (page.Items ?? []).map((item) => fromAttributes<LiveClassRecord>(item));
+  const after = cursor ? decodeCursor(cursor, LIVE_CLASS_ID_PATTERN) : undefined;
+  const page = await queryIndexPage({
+    partition: keys.courseLiveClassesPartition(courseId),
+    limit,
+    newestFirst: false,
+    startKey: after ? { ...keys.liveClass(after.c), ...keys.courseLiveClassesIndex(courseId, after.s, after.c) } : undefined,
+  });
+  const classes = page.items.map((item) => parseLiveClass(item) as LiveClassRecord);
   const last = classes.at(-1);
   return {
     items: classes.map(liveClassView),
-    next_cursor: page.LastEvaluatedKey && last ? encodeCursor({ s: sortTimeOf(last), c: last.live_class_id }) : null,
+    next_cursor: page.more && last ? encodeCursor({ s: sortTimeOf(last), c: last.live_class_id }) : null,
   };
 }
 
@@ -335,17 +295,6 @@ const participantExtra = (liveClass: Pick<GateRecord, 'live_class_id' | 'course_
   ...(host ? { host: true } : {}),
 });
 
-const memberCheck = (courseId: string, userId: string, condition: string): TransactWriteItem => ({
-  ConditionCheck: {
-    TableName: tableName(),
-    Key: toAttributes(keys.courseMember(courseId, userId)),
-    ConditionExpression: condition,
-    ExpressionAttributeValues: toValues({ ':true': true }),
-  },
-});
-const INSTRUCTOR = 'instructor = :true';
-const MAY_JOIN = 'instructor = :true OR enrolled = :true';
-
 const statusCheck = (key: ItemKey, status: LiveClassStatus): TransactWriteItem => ({
   ConditionCheck: {
     TableName: tableName(),
@@ -356,6 +305,33 @@ const statusCheck = (key: ItemKey, status: LiveClassStatus): TransactWriteItem =
   },
 });
 
+/** Live classes as a room kind: admins and the course's instructors host, enrolled students wait in the lobby. */
+const liveClassRoom: RoomKind<GateRecord> = {
+  noun: 'Live class',
+  // The caller's shard gate and participant item: one partition, never the class item.
+  async load(liveClassId, userId) {
+    const { gate, participant } = await loadShard(liveClassId, userId, participantShard(userId));
+    return { room: gate, participant };
+  },
+  isOpen: (gate) => gate.status === 'live',
+  endedAt: (gate) => (gate.status === 'ended' ? gate.ended_at : undefined),
+  notOpen: async (gate, caller) => ((await roleIn(caller, gate.course_id)) ? notLive(gate.status) : outsiderError(caller)),
+  entry: (gate, caller) => ({
+    check: caller.isAdmin ? undefined : courseStore.parts.mayJoin(gate.course_id, caller.userId),
+    host: async () => {
+      const role = await roleIn(caller, gate.course_id);
+      return role ? isHostRole(role) : undefined;
+    },
+  }),
+  outsider: outsiderError,
+  notInRoom: () => new AppError('not_in_call', 'You are not in this live class.'),
+  participantKey: (gate, userId) => keys.liveClassParticipant(gate.live_class_id, participantShard(userId), userId),
+  participantExtra: (gate, caller) => participantExtra(gate, caller.isAdmin),
+  jitsiRoom: (gate) => gate.room_name,
+  jitsiRole: liveClassJitsiRole,
+  joinResponse: joinResponse,
+};
+
 /**
  * Starts the class and records the host's join in two sequential round trips: (1) the class and
  * the caller's participant item; (2) one transaction that flips the class and every gate to live,
@@ -365,10 +341,11 @@ const statusCheck = (key: ItemKey, status: LiveClassStatus): TransactWriteItem =
 export async function startLiveClass(caller: Caller, liveClassId: string) {
   const shard = participantShard(caller.userId);
   return retryOnConflict(async () => {
-    const [liveClass, participantItem] = await getTwoItems<LiveClassRecord, LiveParticipantRecord>(
+    const [classItem, participantItem] = await getItemsInOrder([
       keys.liveClass(liveClassId),
       keys.liveClassParticipant(liveClassId, shard, caller.userId),
-    );
+    ]);
+    const liveClass = parseLiveClass(classItem);
     if (!liveClass) throw notFound('Live class');
     if (liveClass.status === 'ended') {
       if (!isHostRole(await roleIn(caller, liveClass.course_id))) throw managersOnly();
@@ -376,133 +353,43 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
     }
     const now = new Date();
     const at = now.toISOString();
-    const checks = caller.isAdmin ? [] : [memberCheck(liveClass.course_id, caller.userId, INSTRUCTOR)];
-    const transition =
-      liveClass.status === 'scheduled'
+    const { session, archive } = openSessionParts(
+      keys.liveClassParticipant(liveClassId, shard, caller.userId),
+      caller.userId,
+      parseParticipant(participantItem),
+      at,
+      participantExtra(liveClass, true),
+    );
+    const outcome = await transaction({
+      host: caller.isAdmin ? undefined : courseStore.parts.isInstructor(liveClass.course_id, caller.userId),
+      ...(liveClass.status === 'scheduled'
         ? statusTransition(liveClassId, 'scheduled', 'live', at, caller.userId)
-        : [statusCheck(keys.liveClass(liveClassId), 'live')];
-    try {
-      await transactWrite([
-        ...checks,
-        ...transition,
-        openSessionWrite(
-          keys.liveClassParticipant(liveClassId, shard, caller.userId),
-          caller.userId,
-          participantItem as LiveParticipantRecord | undefined,
-          at,
-          participantExtra(liveClass, true),
-        ),
-      ]);
-      return joinResponse(caller, liveClass, true, now.getTime());
-    } catch (error) {
-      if (checks.length && cancelledBy(error)[0]?.Code === 'ConditionalCheckFailed') throw managersOnly();
-      // Someone else started or ended it, or the caller's session changed: read again.
-      return RETRY;
-    }
-  });
-}
-
-/**
- * Joins a live class in two sequential round trips: (1) the caller's shard gate and participant
- * item (one partition, never the class item); (2) a transaction (gate still live, caller still an
- * instructor or enrolled, session opened) side by side with the read of the caller's course role,
- * which picks host or participant.
- */
-export async function joinLiveClass(caller: Caller, liveClassId: string) {
-  const shard = participantShard(caller.userId);
-  return retryOnConflict(async () => {
-    const { gate, participant } = await loadShard(liveClassId, caller.userId, shard);
-    if (!gate) throw notFound('Live class');
-    if (gate.status !== 'live') {
-      // Not live: outsiders learn only that they are outsiders.
-      if (!(await roleIn(caller, gate.course_id))) throw outsiderError(caller);
-      throw notLive(gate.status);
-    }
-    const now = new Date();
-    const checks = caller.isAdmin ? [] : [memberCheck(gate.course_id, caller.userId, MAY_JOIN)];
-    const transaction = transactWrite([
-      statusCheck(keys.liveClassGate(liveClassId, shard), 'live'),
-      ...checks,
-      openSessionWrite(
-        keys.liveClassParticipant(liveClassId, shard, caller.userId),
-        caller.userId,
-        participant,
-        now.toISOString(),
-        participantExtra(gate, caller.isAdmin),
-      ),
-    ]);
-    const [outcome, member] = await Promise.allSettled([
-      transaction,
-      caller.isAdmin ? Promise.resolve(undefined) : loadCourseMember(gate.course_id, caller.userId),
-    ]);
-    if (outcome.status === 'fulfilled') {
-      if (member.status === 'rejected') throw member.reason;
-      const role = courseRole(caller, member.value);
-      if (!role) throw outsiderError(caller);
-      return joinResponse(caller, gate, isHostRole(role), now.getTime());
-    }
-    const reasons = cancelledBy(outcome.reason);
-    if (checks.length && reasons[1]?.Code === 'ConditionalCheckFailed') throw outsiderError(caller);
-    // A class only moves forward: live when read, not live now means ended.
-    if (reasons[0]?.Code === 'ConditionalCheckFailed') throw classEnded();
-    // The participant item changed under us (another device joined or left) or a conflict: read again.
+        : { class: statusCheck(keys.liveClass(liveClassId), 'live') }),
+      session,
+      archive,
+    });
+    if (outcome.ok) return joinResponse(caller, liveClass, true, now.getTime());
+    if (conditionFailedOn(outcome.failed.host)) throw managersOnly();
+    // Someone else started or ended it, or the caller's session changed: read again.
     return RETRY;
   });
 }
 
+const liveClassOperations = roomOperations<GateRecord, Awaited<ReturnType<typeof joinResponse>>>(liveClassRoom, 'live_class_id');
+/** Joins a live class in two sequential round trips (the room engine's join, on the caller's shard). */
+export const joinLiveClass = liveClassOperations.join;
 /** A fresh Jitsi token under the join's rules; the role is re-read, so an unenrolled student gets 403. */
-export async function refreshLiveClassToken(caller: Caller, liveClassId: string) {
-  const gate = await getItem<GateRecord>(keys.liveClassGate(liveClassId, participantShard(caller.userId)));
-  if (!gate) throw notFound('Live class');
-  const role = await roleIn(caller, gate.course_id);
-  if (!role) throw outsiderError(caller);
-  if (gate.status !== 'live') throw notLive(gate.status);
-  return tokenResponse(await mintTokenFor(caller, gate.room_name, liveClassJitsiRole(isHostRole(role))));
-}
-
-export async function leaveLiveClass(caller: Caller, liveClassId: string) {
-  const shard = participantShard(caller.userId);
-  const session = await leaveOpenSession({
-    key: keys.liveClassParticipant(liveClassId, shard, caller.userId),
-    load: async () => {
-      const { gate, participant } = await loadShard(liveClassId, caller.userId, shard);
-      if (!gate) throw notFound('Live class');
-      return { participant, endedAt: gate.status === 'ended' ? gate.ended_at : undefined };
-    },
-    notInCall: () => new AppError('not_in_call', 'You are not in this live class.'),
-  });
-  return { live_class_id: liveClassId, user_id: caller.userId, ...sessionDuration(session) };
-}
-
-async function managedLiveClass(caller: Caller, liveClassId: string): Promise<LiveClassRecord> {
-  const liveClass = await loadLiveClass(liveClassId);
-  if (!liveClass) throw notFound('Live class');
-  if (!isHostRole(await roleIn(caller, liveClass.course_id))) throw managersOnly();
-  return liveClass;
-}
-
-/** True if this request ended the class; false if a concurrent end got there first. */
-async function markEnded(liveClass: LiveClassRecord, endedBy: string, endedAt: string): Promise<boolean> {
-  return retryOnConflict(async () => {
-    try {
-      await transactWrite(statusTransition(liveClass.live_class_id, 'live', 'ended', endedAt, endedBy));
-      return true;
-    } catch (error) {
-      if (cancelledBy(error)[0]?.Code === 'ConditionalCheckFailed') return false;
-      // A gate was busy with a join's transaction: try again.
-      return RETRY;
-    }
-  });
-}
+export const refreshLiveClassToken = liveClassOperations.refreshToken;
+export const leaveLiveClass = liveClassOperations.leave;
 
 /**
  * The class item and every shard's gate change status in one transaction, so a join (which reads
  * only its gate) never sees a status the class does not have. Conditional on the class's status.
  */
-function statusTransition(liveClassId: string, from: LiveClassStatus, to: 'live' | 'ended', at: string, by: string): TransactWriteItem[] {
+function statusTransition(liveClassId: string, from: LiveClassStatus, to: 'live' | 'ended', at: string, by: string): Parts {
   const time = to === 'live' ? 'started' : 'ended';
-  return [
-    {
+  const parts: Parts = {
+    class: {
       Update: {
         TableName: tableName(),
         Key: toAttributes(keys.liveClass(liveClassId)),
@@ -512,7 +399,9 @@ function statusTransition(liveClassId: string, from: LiveClassStatus, to: 'live'
         ExpressionAttributeValues: toValues({ ':to': to, ':from': from, ':at': at, ':by': by }),
       },
     },
-    ...shards().map((shard) => ({
+  };
+  for (const shard of shards()) {
+    parts[`gate${shard}`] = {
       Update: {
         TableName: tableName(),
         Key: toAttributes(keys.liveClassGate(liveClassId, shard)),
@@ -520,39 +409,66 @@ function statusTransition(liveClassId: string, from: LiveClassStatus, to: 'live'
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: toValues({ ':to': to, ':at': at }),
       },
-    })),
-  ];
+    };
+  }
+  return parts;
+}
+
+/** The class and all its participants side by side: one round trip of wall-clock time. */
+async function loadClassWithParticipants(liveClassId: string) {
+  const [liveClass, participants] = await Promise.all([loadLiveClass(liveClassId), loadAllParticipants(liveClassId)]);
+  return { liveClass, participants };
 }
 
 /**
- * Ends the class for everyone and closes every open session at `ended_at`; repeating it is harmless
- * and finishes any close left undone. A class that never started cannot be ended (409).
+ * Ends the class for everyone in at most three sequential round trips: (1) the class and every
+ * shard's participants, side by side; (2) the transaction that flips the class and its gates to
+ * ended and re-checks the caller's instructor assignment; (3) every open session closed at
+ * `ended_at`, side by side. Repeating it is harmless; a class that never started cannot be ended (409).
  */
 export async function endLiveClass(caller: Caller, liveClassId: string) {
-  let liveClass = await managedLiveClass(caller, liveClassId);
-  if (liveClass.status === 'scheduled') throw notStarted();
+  const loaded = await loadClassWithParticipants(liveClassId);
+  let liveClass = loaded.liveClass;
+  if (!liveClass) throw notFound('Live class');
   if (liveClass.status === 'live') {
     const endedAt = new Date().toISOString();
-    const ended = await markEnded(liveClass, caller.userId, endedAt);
-    liveClass = ended
-      ? { ...liveClass, status: 'ended', ended_at: endedAt, ended_by: caller.userId }
-      : ((await loadLiveClass(liveClassId)) as LiveClassRecord);
+    const outcome = await retryOnConflict(async () => {
+      const result = await transaction<Parts>({
+        host: caller.isAdmin ? undefined : courseStore.parts.isInstructor(liveClass!.course_id, caller.userId),
+        ...statusTransition(liveClassId, 'live', 'ended', endedAt, caller.userId),
+      });
+      if (result.ok) return 'ended' as const;
+      if (conditionFailedOn(result.failed.host)) throw managersOnly();
+      // Ended by someone else meanwhile: read what they wrote.
+      if (conditionFailedOn(result.failed.class)) return 'already' as const;
+      return RETRY;
+    });
+    liveClass =
+      outcome === 'ended'
+        ? { ...liveClass, status: 'ended', ended_at: endedAt, ended_by: caller.userId }
+        : ((await loadLiveClass(liveClassId)) as LiveClassRecord);
+  } else {
+    if (!isHostRole(await roleIn(caller, liveClass.course_id))) throw managersOnly();
+    if (liveClass.status === 'scheduled') throw notStarted();
   }
   const { started_at: startedAt, ended_at: endedAt } = liveClass;
   if (!startedAt || !endedAt) throw new Error('live class was not ended');
-  // Shards close side by side, 10 writes in flight each: a 10,000-student class ends within the function timeout.
-  await Promise.all(
-    (await loadAllParticipants(liveClassId)).map(({ shard, participants }) =>
-      closeAllOpenSessions(
-        participants.map((participant) => ({ key: keys.liveClassParticipant(liveClassId, shard, participant.user_id), participant })),
-        endedAt,
-      ),
-    ),
+  await closeOpenSessions(
+    loaded.participants.map(({ shard, participant }) => ({
+      key: keys.liveClassParticipant(liveClassId, shard, participant.user_id),
+      participant,
+    })),
+    endedAt,
   );
   return { status: 'ended' as const, started_at: startedAt, ended_at: endedAt, duration_seconds: secondsBetween(startedAt, endedAt) };
 }
 
-const loadCourse = (courseId: string) => getItem<CourseRecord>(keys.course(courseId));
+async function managedLiveClass(caller: Caller, liveClassId: string): Promise<LiveClassRecord> {
+  const liveClass = await loadLiveClass(liveClassId);
+  if (!liveClass) throw notFound('Live class');
+  if (!isHostRole(await roleIn(caller, liveClass.course_id))) throw managersOnly();
+  return liveClass;
+}
 
 /**
  * Everyone who joined, with every session. The role is host for admins (recorded at join) and the
@@ -560,24 +476,19 @@ const loadCourse = (courseId: string) => getItem<CourseRecord>(keys.course(cours
  */
 export async function liveClassAttendance(caller: Caller, liveClassId: string, now = new Date()) {
   const liveClass = await managedLiveClass(caller, liveClassId);
-  const [shardsWithParticipants, course] = await Promise.all([loadAllParticipants(liveClassId), loadCourse(liveClass.course_id)]);
+  const [participants, course] = await Promise.all([loadAllParticipants(liveClassId), courseStore.load(liveClass.course_id)]);
   const instructors = course?.instructor_ids ?? new Set<string>();
   const endedAt = liveClass.status === 'ended' ? liveClass.ended_at : undefined;
-  const items = shardsWithParticipants
-    .flatMap(({ participants }) => participants)
-    .map((participant) => {
-      const sessions = sessionViews(participant, endedAt);
-      const totalSeconds = sessions.reduce(
-        (total, session) => total + (session.duration_seconds ?? secondsBetween(session.joined_at, now.toISOString())),
-        0,
-      );
+  const items = [...byUser(participants.map(({ participant }) => participant))]
+    .map(([userId, records]) => {
+      const sessions = sessionViews(records, endedAt);
       return {
-        user_id: participant.user_id,
-        role: participant.host || instructors.has(participant.user_id) ? ('host' as const) : ('participant' as const),
+        user_id: userId,
+        role: records.some((record) => record.host) || instructors.has(userId) ? ('host' as const) : ('participant' as const),
         sessions,
-        total_seconds: totalSeconds,
+        total_seconds: totalSeconds(sessions, now.toISOString()),
       };
     })
-    .sort((a, b) => a.user_id.localeCompare(b.user_id));
+    .sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0));
   return { items };
 }

@@ -5,6 +5,7 @@ import { CiphertextRejectedError } from '../crypto/cipher';
 import { KMS_MAX_PLAINTEXT_BYTES } from '../crypto/kms-cipher';
 import type { Caller } from '../http/auth';
 import { CreateRecordingBody, MAX_URI_LENGTH } from '../schemas/recordings';
+import type { ThreadRole } from '../db/threads';
 import { mayRecord, openedPayload, recordingContext, sealedPayload } from './recordings';
 
 const caller = (userId: string, isAdmin = false): Caller => ({ userId, roles: new Set(isAdmin ? ['admin'] : []), isAdmin });
@@ -21,7 +22,10 @@ describe('mayRecord', () => {
     ['the initiator after leaving the thread', caller('dave'), undefined, false],
     ['an outsider', caller('mallory'), undefined, false],
   ])('%s: %s', (_, who, role, allowed) => {
-    expect(mayRecord(who, call, role)).toBe(allowed);
+    const member = role
+      ? { thread_id: 't', user_id: who.userId, role: role as ThreadRole, added_at: '2026-11-21T09:00:00.000Z' }
+      : undefined;
+    expect(mayRecord(who, call, member)).toBe(allowed);
   });
 });
 

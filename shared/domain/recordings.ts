@@ -3,14 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { CiphertextRejectedError, getRecordingCipher, type EncryptionContext } from '../crypto/recording-cipher';
 import { tableName, toAttributes, toValues } from '../db/client';
-import { cancelledBy, queryPartition, retryOnConflict, RETRY, transactWrite } from '../db/items';
+import { queryPartition, retryOnConflict, RETRY } from '../db/items';
 import { keys, RECORDING_PREFIX } from '../db/keys';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { logger } from '../observability/logger';
 import { MetricName } from '../observability/metric-names';
 import { countMetric } from '../observability/metrics';
-import { callEnded, loadCall, notAMember, threadRoleOf, type CallRecord } from './calls';
+import { callEnded, loadCall, notAMember, type CallRecord } from './calls';
+import { isCallHost, threadStore, type MemberRecord } from '../db/threads';
+import { conditionFailedOn, transaction } from '../db/transaction';
 
 // Consent lives in two places: the current state as attributes of the call item (consent_recorded,
 // consent, recording_state), which the recordings write checks in its transaction; and one
@@ -59,10 +61,8 @@ const consentRequired = (message: string) => new AppError('consent_required', me
 const roleChanged = () => forbidden('Your role in this thread changed; reload and try again.');
 
 /** Who may record and read recordings: the initiator, a thread owner or moderator (all still members), an admin. */
-export function mayRecord(caller: Caller, call: Pick<CallRecord, 'initiator_id'>, threadRole: string | undefined): boolean {
-  if (caller.isAdmin) return true;
-  if (!threadRole) return false;
-  return call.initiator_id === caller.userId || threadRole === 'owner' || threadRole === 'moderator';
+export function mayRecord(caller: Caller, call: Pick<CallRecord, 'initiator_id'>, member: MemberRecord | undefined): boolean {
+  return caller.isAdmin || isCallHost(member, call.initiator_id);
 }
 
 /** Binds ciphertext to the call and its thread; always built from the call item, never from a recording item. */
@@ -95,48 +95,29 @@ async function recordableCall(caller: Caller, callId: string): Promise<Recording
   const call = (await loadCall(callId)) as RecordingCallRecord | undefined;
   if (!call) throw notFound('Call');
   if (caller.isAdmin) return call;
-  const role = await threadRoleOf(call.thread_id, caller.userId);
-  if (!role) throw notAMember();
-  if (!mayRecord(caller, call, role)) {
+  const member = await threadStore.loadMember(call.thread_id, caller.userId);
+  if (!member) throw notAMember();
+  if (!mayRecord(caller, call, member)) {
     throw forbidden('Only the call initiator, a thread owner or moderator, or an admin can manage recordings.');
   }
   return call;
 }
 
 /** Re-checks in the write what the read allowed, so a role removed meanwhile cannot slip through. */
-function roleStillAllows(caller: Caller, call: CallRecord): TransactWriteItem | undefined {
-  if (caller.isAdmin) return undefined;
-  const isInitiator = call.initiator_id === caller.userId;
-  return {
-    ConditionCheck: {
-      TableName: tableName(),
-      Key: toAttributes(keys.thread(call.thread_id)),
-      ConditionExpression: isInitiator ? 'attribute_exists(members.#user)' : 'members.#user.#role IN (:owner, :moderator)',
-      ExpressionAttributeNames: { '#user': caller.userId, ...(isInitiator ? {} : { '#role': 'role' }) },
-      ...(isInitiator ? {} : { ExpressionAttributeValues: toValues({ ':owner': 'owner', ':moderator': 'moderator' }) }),
-    },
-  };
-}
+const roleStillAllows = (caller: Caller, call: CallRecord): TransactWriteItem | undefined =>
+  caller.isAdmin ? undefined : threadStore.parts.isCallHost(call.thread_id, caller.userId, call.initiator_id);
 
-/**
- * Runs a transaction whose first item is the call's condition and whose second (if any) is the
- * role re-check; retries lost conflicts, and maps condition failures to the given errors.
- */
+/** Runs a guarded write (the call's condition, the role re-check, the write); retries lost conflicts. */
 async function writeGuarded(
-  items: TransactWriteItem[],
+  parts: { call: TransactWriteItem; role: TransactWriteItem | undefined; write: TransactWriteItem },
   onCallCondition: (item?: Record<string, AttributeValue>) => Error,
-  roleChecked: boolean,
 ) {
   await retryOnConflict(async () => {
-    try {
-      await transactWrite(items);
-      return undefined;
-    } catch (error) {
-      const reasons = cancelledBy(error);
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw onCallCondition(reasons[0].Item);
-      if (roleChecked && reasons[1]?.Code === 'ConditionalCheckFailed') throw roleChanged();
-      return RETRY;
-    }
+    const outcome = await transaction(parts);
+    if (outcome.ok) return undefined;
+    if (conditionFailedOn(outcome.failed.call)) throw onCallCondition(outcome.failed.call?.item);
+    if (conditionFailedOn(outcome.failed.role)) throw roleChanged();
+    return RETRY;
   });
 }
 
@@ -163,8 +144,8 @@ export async function controlRecording(
     : undefined;
   const roleCheck = roleStillAllows(caller, call);
   await writeGuarded(
-    [
-      {
+    {
+      call: {
         Update: {
           TableName: tableName(),
           Key: toAttributes(keys.call(callId)),
@@ -181,8 +162,8 @@ export async function controlRecording(
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
-      ...(roleCheck ? [roleCheck] : []),
-      {
+      role: roleCheck,
+      write: {
         Put: {
           TableName: tableName(),
           Item: toAttributes({
@@ -197,9 +178,8 @@ export async function controlRecording(
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-    ],
+    },
     (item) => (item ? callEnded() : notFound('Call')),
-    roleCheck !== undefined,
   );
 
   const onRecord = consent ?? call.consent ?? null;
@@ -248,8 +228,8 @@ export async function createRecording(caller: Caller, callId: string, input: Rec
   };
   const roleCheck = roleStillAllows(caller, call);
   await writeGuarded(
-    [
-      {
+    {
+      call: {
         ConditionCheck: {
           TableName: tableName(),
           Key: toAttributes(keys.call(callId)),
@@ -258,17 +238,16 @@ export async function createRecording(caller: Caller, callId: string, input: Rec
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
-      ...(roleCheck ? [roleCheck] : []),
-      {
+      role: roleCheck,
+      write: {
         Put: {
           TableName: tableName(),
           Item: toAttributes({ ...keys.callRecording(callId, recordingId), type: 'recording', ...item }),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-    ],
+    },
     (found) => (found ? consentRequired('No recording consent is on record for this call.') : notFound('Call')),
-    roleCheck !== undefined,
   );
   return recordingView(item, { recording_id: recordingId, storage_uri: input.storage_uri, transcript_uri: input.transcript_uri ?? null });
 }

@@ -1,0 +1,85 @@
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod/mini';
+import { tableName, toAttributes, toValues, type Item } from './client';
+import { getItem, getItemsInOrder, parseItem, queryIndexPage, queryPartition, updateIf } from './items';
+import { keys } from './keys';
+import { parseParticipant, splitParticipants } from './participants';
+
+// The call repository: the call item, its place in the thread's listing (gsi1) and its
+// partition (participants, recordings).
+
+const CallItem = z.looseObject({
+  call_id: z.string(),
+  thread_id: z.string(),
+  call_type: z.enum(['audio', 'video']),
+  status: z.enum(['active', 'ended']),
+  initiator_id: z.string(),
+  room: z.string(),
+  started_at: z.string(),
+  ended_at: z.optional(z.string()),
+  ended_by: z.optional(z.string()),
+  consent_recorded: z.optional(z.boolean()),
+});
+export type CallRecord = z.infer<typeof CallItem>;
+export type CallType = CallRecord['call_type'];
+
+const isCallItem = (item: Item) => item.sk === keys.call('x').sk;
+
+const endUpdate = (callId: string, endedBy: string, endedAt: string) => ({
+  TableName: tableName(),
+  Key: toAttributes(keys.call(callId)),
+  UpdateExpression: 'SET #status = :ended, ended_at = :at, ended_by = :by',
+  ConditionExpression: '#status = :active',
+  ExpressionAttributeNames: { '#status': 'status' },
+  ExpressionAttributeValues: toValues({ ':ended': 'ended', ':active': 'active', ':at': endedAt, ':by': endedBy }),
+  ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+});
+
+export const callStore = {
+  load: async (callId: string) => parseItem(CallItem, await getItem(keys.call(callId))),
+
+  /** The call and the caller's participant item, one round trip. */
+  async loadWithParticipant(callId: string, userId: string) {
+    const [call, participant] = await getItemsInOrder([keys.call(callId), keys.callParticipant(callId, userId)]);
+    return { call: parseItem(CallItem, call), participant: parseParticipant(participant) };
+  },
+
+  /** The call and every participant: one Query of the call's partition. */
+  async loadWithParticipants(callId: string) {
+    const { participants, others } = splitParticipants(await queryPartition<Item>(keys.callPartition(callId)));
+    return { call: parseItem(CallItem, others.find(isCallItem)), participants };
+  },
+
+  /** A page of a thread's calls, newest first, after the call a cursor names. */
+  async listByThread(threadId: string, limit: number, after?: { s: string; c: string }) {
+    const page = await queryIndexPage({
+      partition: keys.threadCallsPartition(threadId),
+      limit,
+      newestFirst: true,
+      startKey: after ? { ...keys.call(after.c), ...keys.threadCallsIndex(threadId, after.s, after.c) } : undefined,
+    });
+    return { calls: page.items.map((item) => CallItem.parse(item)), more: page.more };
+  },
+
+  parts: {
+    create: (call: CallRecord): TransactWriteItem => ({
+      Put: {
+        TableName: tableName(),
+        Item: toAttributes({
+          ...keys.call(call.call_id),
+          ...keys.threadCallsIndex(call.thread_id, call.started_at, call.call_id),
+          type: 'call',
+          ...call,
+        }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    }),
+    /** Ends an active call; the old item comes back on failure (already ended: by whom, when). */
+    end: (callId: string, endedBy: string, endedAt: string): TransactWriteItem => ({ Update: endUpdate(callId, endedBy, endedAt) }),
+  },
+
+  /** Ends the call on its own, for a call whose thread no longer points at it. */
+  endAlone: (callId: string, endedBy: string, endedAt: string) => updateIf(endUpdate(callId, endedBy, endedAt)),
+
+  parseCall: (item: Item) => CallItem.parse(item),
+};
