@@ -257,7 +257,7 @@ async function main() {
     if (!(error instanceof LocalStartError) && process.env.DEBUG) console.error(error);
     process.exit(1);
   }
-  console.log(`Jitsi calls API (local) listening on ${server.url}`);
+  console.log(`Jitsi calls API (local, pid ${process.pid}) listening on ${server.url}`);
   if (server.dynamoDbPid) console.log(`DynamoDB Local (pid ${server.dynamoDbPid}) keeps its data in ${server.dataDir}`);
   else console.log(`DynamoDB at DYNAMODB_ENDPOINT=${server.dynamoDbEndpoint} (not started by this server)`);
   console.log(`OpenAPI: ${server.url}/api/openapi.json`);
