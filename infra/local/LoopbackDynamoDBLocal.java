@@ -1,5 +1,6 @@
 import java.lang.reflect.Field;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -10,7 +11,11 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 // rebinds its Jetty connector to loopback before starting it.
 // With --exit-with-parent it also exits when its stdin closes: the parent holds the only
 // write end of that pipe, so even a SIGKILL of the parent (no chance to clean up) stops it.
+// DynamoDB Local answers a transaction before its SQLite COMMIT runs (SQLiteDBAccess.commitTransaction
+// only queues it), so every way out goes through proxy.stop(), which drains that queue first.
 public class LoopbackDynamoDBLocal {
+  private static final AtomicBoolean stopped = new AtomicBoolean();
+
   public static void main(String[] args) throws Exception {
     boolean exitWithParent = args.length > 0 && args[0].equals("--exit-with-parent");
     String[] serverArgs = exitWithParent ? Arrays.copyOfRange(args, 1, args.length) : args;
@@ -22,6 +27,8 @@ public class LoopbackDynamoDBLocal {
       ((ServerConnector) connector).setHost("127.0.0.1");
     }
     proxy.start();
+    // SIGTERM and SIGINT run shutdown hooks: without this one they drop queued commits.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(proxy), "drain-on-shutdown"));
     if (exitWithParent) {
       Thread watchdog = new Thread(() -> {
         try {
@@ -50,11 +57,16 @@ public class LoopbackDynamoDBLocal {
     }, "halt-after-timeout");
     halt.setDaemon(true);
     halt.start();
+    stopQuietly(proxy);
+    System.exit(0);
+  }
+
+  private static void stopQuietly(DynamoDBProxyServer proxy) {
+    if (!stopped.compareAndSet(false, true)) return;
     try {
       proxy.stop();
     } catch (Exception ignored) {
       // exiting anyway
     }
-    System.exit(0);
   }
 }
