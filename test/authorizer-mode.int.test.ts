@@ -8,7 +8,7 @@ import { sampleEvent } from './support/events';
 // from the request context (arrays flattened to "[a b]"). The sample events are such events.
 
 async function invoke(operation: Parameters<typeof routeById>[0], event: unknown) {
-  const { handler } = await import(`../${routeById(operation).entry}`);
+  const { handler } = await import(/* @vite-ignore */ `../${routeById(operation).entry}`);
   const result = await handler(event, lambdaContext);
   return { status: result.statusCode as number, body: result.body ? JSON.parse(result.body) : undefined };
 }
@@ -50,7 +50,7 @@ describe('authorizer mode', () => {
         event.requestContext.authorizer.jwt.claims.roles = '[student]';
       }),
     );
-    const { handler } = await import(`../${routeById('threads.get').entry}`);
+    const { handler } = await import(/* @vite-ignore */ `../${routeById('threads.get').entry}`);
     const asAdmin = sampleEvent('apigw-v2/threads-create.valid.json', (event) => {
       event.routeKey = 'GET /api/threads/{thread_id}';
       event.pathParameters = { thread_id: thread.body.thread_id };

@@ -82,12 +82,21 @@ describe('EMF metrics', () => {
     const eventsFile = process.env.EVENTS_FILE;
     process.env.EVENTS_FILE = process.env.DATA_DIR; // a directory: appending to it fails
     resetConfigForTests();
+    // The ERROR line is expected here: captured and checked, not printed into a passing run's output.
+    const errors: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: any, ...rest: any[]) => {
+      errors.push(String(chunk));
+      rest.find((argument): argument is () => void => typeof argument === 'function')?.();
+      return true;
+    });
     try {
       printed = [];
       const started = await call('calls.start', { as: { sub: 'ann' }, body: { thread_id: thread.body.thread_id, call_type: 'audio' } });
       expect(started.status).toBe(201);
       expect(emitted(MetricName.EventPublishFailed)[0]).toMatchObject({ EventPublishFailed: 1, service: 'jitsi-calls', stage: 'local' });
+      expect(errors.join('')).toContain('"message":"event publish failed"');
     } finally {
+      stderr.mockRestore();
       process.env.EVENTS_FILE = eventsFile;
       resetConfigForTests();
     }

@@ -19,6 +19,8 @@ import { createTableInput, tableDefinition } from '../../shared/db/table-definit
 export interface RunningDynamoDb {
   endpoint: string;
   pid: number;
+  /** Settles when the java process ends, however it ends (stop() included). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -77,12 +79,17 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
     '-cp',
     `${join(jarDir, 'DynamoDBLocal.jar')}:${join(jarDir, 'DynamoDBLocal_lib', '*')}`,
     join(here, 'LoopbackDynamoDBLocal.java'),
+    '--exit-with-parent',
     '-port',
     String(port),
     '-disableTelemetry',
     ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
   ];
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin is a pipe nobody writes to: when this process ends, even by SIGKILL, java reads its end and exits.
+  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -105,6 +112,7 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
   return {
     endpoint: `http://127.0.0.1:${port}`,
     pid: pid as number,
+    exited,
     stop: () =>
       new Promise<void>((resolve) => {
         process.removeListener('exit', killOnExit);

@@ -9,9 +9,11 @@ import { apiGatewayEvent, compilePath } from './api-event';
 import { ensureTable, localDynamoClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { dataFile, ensureDir, LOCAL_ISSUER, localIssuer, type LocalIssuer } from './local-issuer';
 import { startLocalJobs } from './jobs';
+import { assertPortFree, LocalStartError, lockDataDir, prepareDataDir, watchParent } from './lifecycle';
 
 // `npm run dev`: the same handlers that run in Lambda, behind a tiny HTTP server that builds
-// API Gateway v2 events, with DynamoDB Local (kept in DATA_DIR) as the store.
+// API Gateway v2 events, with DynamoDB Local (kept in DATA_DIR) as the store, or the DynamoDB
+// at DYNAMODB_ENDPOINT when that is set.
 
 const localSettings = z.object({
   PORT: z._default(z.pipe(z.coerce.number(), z.int().check(z.gte(1), z.lte(65535))), 3000),
@@ -20,6 +22,10 @@ const localSettings = z.object({
 });
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
+// After a 413 the rest of the body is read and dropped for this long (or this much) before the
+// connection is cut: closing a socket with unread data sends a reset that can destroy the answer.
+const OVERSIZE_DRAIN_MS = 5_000;
+const OVERSIZE_DRAIN_BYTES = 64 * 1024 * 1024;
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -37,22 +43,40 @@ function localSecrets(dataDir: string): LocalSecrets {
   return secrets;
 }
 
+/** The body, or null past MAX_REQUEST_BYTES (the rest is then read and dropped). */
 function readBody(request: IncomingMessage): Promise<string | null> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let oversized = false;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        request.destroy();
+      if (oversized) {
+        if (size > MAX_REQUEST_BYTES + OVERSIZE_DRAIN_BYTES) request.socket.destroy();
+      } else if (size > MAX_REQUEST_BYTES) {
+        oversized = true;
+        chunks.length = 0;
         resolveBody(null);
-        return;
+      } else {
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
     });
-    request.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolveBody(oversized ? null : Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
+}
+
+/** Answers 413 first, then closes the connection once the client has finished sending (or after a grace period). */
+function rejectOversizedBody(request: IncomingMessage, response: ServerResponse) {
+  const socket = request.socket;
+  const cut = setTimeout(() => socket.destroy(), OVERSIZE_DRAIN_MS);
+  cut.unref();
+  const close = () => {
+    clearTimeout(cut);
+    socket.end();
+  };
+  response.once('finish', () => (request.complete ? close() : request.once('end', close)));
+  send(response, 413, { error: 'payload_too_large', message: 'The body is larger than 1 MiB.' });
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -77,7 +101,11 @@ const CORS_HEADERS = {
 export interface LocalServer {
   url: string;
   issuer: LocalIssuer;
-  dynamoDbPid: number;
+  dynamoDbEndpoint: string;
+  /** Set when this server started its own DynamoDB Local (no DYNAMODB_ENDPOINT). */
+  dynamoDbPid?: number;
+  /** Settles if that DynamoDB Local ends: the server cannot serve without it. */
+  dynamoDbExited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -88,19 +116,25 @@ export async function startLocalServer(
 ): Promise<LocalServer> {
   const log = options.log ?? ((line: string) => console.log(line));
   const settings = z.parse(localSettings, Object.fromEntries(Object.entries(env).filter(([, value]) => value)));
-  const dataDir = resolve(settings.DATA_DIR);
-  ensureDir(dataDir);
+  const dataDir = prepareDataDir(settings.DATA_DIR);
   const url = `http://127.0.0.1:${settings.PORT}`;
-
-  const dynamoDb: RunningDynamoDb = await startDynamoDbLocal({ dbPath: ensureDir(resolve(dataDir, 'dynamodb')) });
+  const lock = lockDataDir(dataDir, url);
+  let dynamoDb: RunningDynamoDb | undefined;
   let jobs: { stop(): void } | undefined;
   try {
+    await assertPortFree(settings.PORT);
+    const externalEndpoint = env.DYNAMODB_ENDPOINT;
+    if (!externalEndpoint) {
+      dynamoDb = await startDynamoDbLocal({ dbPath: ensureDir(resolve(dataDir, 'dynamodb')) });
+      lock.update({ dynamoDbPid: dynamoDb.pid });
+    }
+    const dynamoDbEndpoint = externalEndpoint ?? (dynamoDb as RunningDynamoDb).endpoint;
     const issuer = await localIssuer(LOCAL_ISSUER, { keyFile: dataFile(dataDir, 'local-issuer-key.json') });
     const secrets = localSecrets(dataDir);
     // The handlers read their configuration from the environment, exactly as in Lambda.
     Object.assign(process.env, {
       STAGE: 'local',
-      DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+      DYNAMODB_ENDPOINT: dynamoDbEndpoint,
       TABLE_NAME: settings.TABLE_NAME,
       DATA_DIR: dataDir,
       AUTH_MODE: 'jwks',
@@ -113,7 +147,7 @@ export async function startLocalServer(
     });
     const { getConfig } = await import('../../shared/config');
     getConfig(); // A missing or malformed variable stops the start here, with its name.
-    await ensureTable(localDynamoClient(dynamoDb.endpoint), settings.TABLE_NAME);
+    await ensureTable(localDynamoClient(dynamoDbEndpoint), settings.TABLE_NAME);
 
     const table = routes.map((route: RouteDefinition) => ({ route, match: compilePath(route.path) }));
     const handlers = new Map<string, Promise<Handler>>();
@@ -132,7 +166,7 @@ export async function startLocalServer(
         const method = request.method ?? 'GET';
         if (method === 'OPTIONS') return send(response, 204, undefined, CORS_HEADERS);
         const body = await readBody(request);
-        if (body === null) return send(response, 413, { error: 'payload_too_large', message: 'The body is too large.' });
+        if (body === null) return rejectOversizedBody(request, response);
 
         if (requestUrl.pathname === '/_local/jwks.json' && method === 'GET') return send(response, 200, issuer.jwks, CORS_HEADERS);
         if (requestUrl.pathname === '/_local/token' && method === 'POST') {
@@ -185,7 +219,9 @@ export async function startLocalServer(
     });
 
     await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new LocalStartError(`PORT=${settings.PORT} is already in use on 127.0.0.1.`) : error),
+      );
       server.listen(settings.PORT, '127.0.0.1', () => resolveListen());
     });
     jobs = await startLocalJobs({ log });
@@ -193,18 +229,21 @@ export async function startLocalServer(
     return {
       url,
       issuer,
-      dynamoDbPid: dynamoDb.pid,
+      dynamoDbEndpoint,
+      ...(dynamoDb ? { dynamoDbPid: dynamoDb.pid, dynamoDbExited: dynamoDb.exited } : {}),
       dataDir,
       close: async () => {
         jobs?.stop();
         server.closeAllConnections();
         await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-        await dynamoDb.stop();
+        await dynamoDb?.stop();
+        lock.release();
       },
     };
   } catch (error) {
     jobs?.stop();
-    await dynamoDb.stop();
+    await dynamoDb?.stop();
+    lock.release();
     throw error;
   }
 }
@@ -215,10 +254,12 @@ async function main() {
     server = await startLocalServer();
   } catch (error) {
     console.error(`Could not start the local server: ${(error as Error).message}`);
+    if (!(error instanceof LocalStartError) && process.env.DEBUG) console.error(error);
     process.exit(1);
   }
-  console.log(`Jitsi calls API (local) listening on ${server.url}`);
-  console.log(`DynamoDB Local (pid ${server.dynamoDbPid}) keeps its data in ${server.dataDir}`);
+  console.log(`Jitsi calls API (local, pid ${process.pid}) listening on ${server.url}`);
+  if (server.dynamoDbPid) console.log(`DynamoDB Local (pid ${server.dynamoDbPid}) keeps its data in ${server.dataDir}`);
+  else console.log(`DynamoDB at DYNAMODB_ENDPOINT=${server.dynamoDbEndpoint} (not started by this server)`);
   console.log(`OpenAPI: ${server.url}/api/openapi.json`);
   console.log('Try it:');
   console.log(
@@ -228,15 +269,24 @@ async function main() {
     `  curl -s -X POST ${server.url}/api/threads -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"title":"Standup","member_ids":["bob"]}'`,
   );
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (why: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: stopping (DynamoDB Local too)`);
+    console.log(`${why}: stopping${server.dynamoDbPid ? ' (DynamoDB Local too)' : ''}`);
+    // A close that hangs must not keep the port and DynamoDB Local alive.
+    setTimeout(() => process.exit(exitCode || 1), 10_000).unref();
     await server.close();
-    process.exit(0);
+    process.exit(exitCode);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // SIGHUP: the terminal closed. Ctrl-C reaches every process of the group; SIGTERM may reach only one.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
+  watchParent(() => void stop('parent process exited'));
+  void server.dynamoDbExited?.then(({ code, signal }) => {
+    if (!stopping) {
+      console.error(`DynamoDB Local exited unexpectedly (${signal ?? `code ${code}`}): the server cannot serve without it`);
+      void stop('DynamoDB Local exited', 1);
+    }
+  });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {

@@ -53,7 +53,7 @@ const handlers = new Map<string, Promise<(event: unknown, context: Context) => P
 function handlerFor(route: RouteDefinition) {
   let loaded = handlers.get(route.id);
   if (!loaded) {
-    loaded = import(`../../${route.entry}`).then((module: { handler: any }) => module.handler);
+    loaded = import(/* @vite-ignore */ `../../${route.entry}`).then((module: { handler: any }) => module.handler);
     handlers.set(route.id, loaded);
   }
   return loaded;

@@ -1,11 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
 // Every test file runs against its own table and temp dir, with the local auth mode the dev server uses.
 const dataDir = mkdtempSync(join(tmpdir(), 'calls-test-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 Object.assign(process.env, {
   STAGE: 'local',
