@@ -115,7 +115,8 @@ export async function call<T = any>(operation: OperationId | string, options: Ca
 export function contractViolation({ operation, status, body }: (typeof seen)[number]): string | undefined {
   const contract = operations[operation];
   const alternate = (contract as { alternate?: Record<number, { response: z.ZodMiniType }> }).alternate?.[status];
-  if (alternate) {
+  const code = (body as { error?: string } | undefined)?.error as ErrorCode | undefined;
+  if (alternate && code === undefined) {
     const parsed = z.safeParse(alternate.response, body);
     return parsed.success ? undefined : `${operation} ${status}: body does not match its schema: ${parsed.error.message}`;
   }
@@ -126,7 +127,6 @@ export function contractViolation({ operation, status, body }: (typeof seen)[num
     const parsed = z.safeParse(schema, body);
     return parsed.success ? undefined : `${operation} ${status}: body does not match its response schema: ${parsed.error.message}`;
   }
-  const code = (body as { error?: string } | undefined)?.error as ErrorCode | undefined;
   if (!code || !(code in ERROR_STATUS)) return `${operation} ${status}: no contract error code`;
   if (ERROR_STATUS[code] !== status) return `${operation}: ${code} answered with ${status}, not ${ERROR_STATUS[code]}`;
   if (!declaredErrors(contract).has(code)) return `${operation}: ${code} is not declared in its contract`;
