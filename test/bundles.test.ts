@@ -32,7 +32,13 @@ describe('function bundles', () => {
       const inputs = Object.keys(output.inputs);
       // The function did read the authorizer's claims, and nothing verified a token itself.
       expect(inputs, output.entryPoint).toContain('shared/http/auth.ts');
-      expect(inputs.filter((input) => VERIFICATION.test(input) || input.includes('infra/local/')), output.entryPoint).toEqual([]);
+      expect(
+        inputs.filter((input) => VERIFICATION.test(input) || input.includes('infra/local/')),
+        output.entryPoint,
+      ).toEqual([]);
+      // A function carries its own contract group, not the route table or every operation.
+      expect(inputs, output.entryPoint).not.toContain('infra/routes.ts');
+      expect(inputs, output.entryPoint).not.toContain('shared/http/operations/index.ts');
     }
     // The pattern does match jose's verifier where it is used on purpose (the probe's JWT canary).
     const canary = await build({

@@ -13,10 +13,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'calls-auth-'));
-  server = await startLocalServer(
-    { PORT: String(await freePort()), DATA_DIR: dataDir, TABLE_NAME: 'auth-test' },
-    { log: () => undefined },
-  );
+  server = await startLocalServer({ PORT: String(await freePort()), DATA_DIR: dataDir, TABLE_NAME: 'auth-test' }, { log: () => undefined });
 });
 
 afterAll(async () => {

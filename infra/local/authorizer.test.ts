@@ -34,3 +34,21 @@ describe('local JWT authorizer', () => {
     expect(await wrongAudience(`Bearer ${token}`)).toBeUndefined();
   });
 });
+
+describe('sample events', () => {
+  it('carry the claims exactly as the authorizer flattens a token payload', async () => {
+    const { sampleEvent } = await import('../../test/support/events');
+    const sample = sampleEvent('apigw-v2/calls-start.valid.json');
+    const payload = {
+      sub: 'alice',
+      name: 'Alice',
+      email: 'alice@example.com',
+      roles: ['instructor', 'admin'],
+      iss: 'https://idp.example.com/',
+      aud: 'calls-api',
+      exp: 1795255200,
+      iat: 1795251600,
+    };
+    expect(sample.requestContext.authorizer.jwt.claims).toEqual(flattenClaims(payload).claims);
+  });
+});
