@@ -24,9 +24,10 @@ const BODY_RULES =
   `anything else is 415 unsupported_media_type. At most ${MAX_BODY_BYTES / 1024} KiB (413 payload_too_large). ` +
   'Unknown fields are 400 validation_error. An operation without a request body accepts none (an empty `{}` is let through).';
 const AUTH_RULES =
-  'Authorization: Bearer <JWT>; the scheme is case-insensitive (bearer, BEARER). Deployed, API Gateway limits the ' +
-  'request headers to 10 KiB and answers a bad bearer itself with 401 {"message":"Unauthorized"}; the local server ' +
-  'refuses bearers over 16 KiB with the contract 401 and headers over 64 KiB with 431.';
+  "Send `Authorization: Bearer <JWT>`; the scheme is case-insensitive (RFC 7235: bearer, BEARER). Deployed, API Gateway's " +
+  'JWT authorizer checks it (it also takes a bare token), limits the request line and headers to 10 KiB, and answers a bad ' +
+  'bearer itself with 401 {"message":"Unauthorized"}. The local server answers the contract 401, also for a bearer over ' +
+  '16 KiB; headers over 64 KiB in all get a bare 431.';
 
 const ERROR_NOTES: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: 'the body is not application/json',
