@@ -83,12 +83,13 @@ function requestParser<C extends Contract>(contract: C): Middleware<C> {
     before: async (request) => {
       const { event } = request;
       if (contract.callsSwitch && !getConfig().CALLS_ENABLED) throw featureDisabled();
+      // The authorizer's claims first: a caller it let through with an unusable subject gets 401, not 400.
+      const caller = contract.auth === 'user' ? callerFromAuthorizer(event, getConfig().ROLES_CLAIM) : undefined;
       let body: unknown;
       if (contract.body) body = parseWith(contract.body, readJsonBody(event), 'body');
       else refuseBody(event);
       const query = parseWith(contract.query ?? NO_QUERY, event.queryStringParameters ?? {}, 'query');
       const path = contract.pathSchema ? parseWith(contract.pathSchema, event.pathParameters ?? {}, 'path') : undefined;
-      const caller = contract.auth === 'user' ? callerFromAuthorizer(event, getConfig().ROLES_CLAIM) : undefined;
       request.context.input = { body, query, path, caller, event } as HttpInput<C>;
     },
   };
@@ -148,8 +149,8 @@ function requestLog<C extends Contract>(contract: C): Middleware<C> {
 
 /**
  * The one place that orders the middleware. Befores run top down: Lambda context on the logger,
- * metrics, the request log, the error responder, then parsing (calls switch, body size, media type,
- * JSON, zod, the authorizer's claims). Afters and onErrors run bottom up, so the responder's answer
+ * metrics, the request log, the error responder, then parsing (calls switch, the authorizer's claims, body size,
+ * media type, JSON, zod). Afters and onErrors run bottom up, so the responder's answer
  * is logged and counted, and logMetrics flushes one EMF document last.
  */
 export function http<const C extends Contract>(contract: C) {
