@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   live_class_not_started: 409,
   live_class_ended: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   feature_disabled: 503,
   dependency_unavailable: 503,

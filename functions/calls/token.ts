@@ -1,8 +1,8 @@
 import { refreshCallToken } from '../../shared/domain/calls';
 import { http } from '../../shared/http/handler';
+import { callOperations } from '../../shared/http/operations/calls';
 import { ok } from '../../shared/http/responses';
-import { CallPath } from '../../shared/schemas/calls';
 
-export const handler = http({ operation: 'calls.token', path: CallPath }).handler(async ({ caller, path }) =>
+export const handler = http(callOperations['calls.token']).handler(async ({ caller, path }) =>
   ok(await refreshCallToken(caller, path.call_id)),
 );

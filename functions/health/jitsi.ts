@@ -1,4 +1,5 @@
 import { http } from '../../shared/http/handler';
+import { publicOperations } from '../../shared/http/operations/public';
 import { healthAnswer } from '../../shared/probes/health';
 
-export const handler = http({ operation: 'health.jitsi' }).handler(async () => healthAnswer('jitsi'));
+export const handler = http(publicOperations['health.jitsi']).handler(async () => healthAnswer('jitsi'));

@@ -1,8 +1,8 @@
 import { endLiveClass } from '../../shared/domain/live-classes';
 import { http } from '../../shared/http/handler';
+import { liveClassOperations } from '../../shared/http/operations/live-classes';
 import { ok } from '../../shared/http/responses';
-import { LiveClassPath } from '../../shared/schemas/live-classes';
 
-export const handler = http({ operation: 'live-classes.end', path: LiveClassPath }).handler(async ({ caller, path }) =>
+export const handler = http(liveClassOperations['live-classes.end']).handler(async ({ caller, path }) =>
   ok(await endLiveClass(caller, path.live_class_id)),
 );

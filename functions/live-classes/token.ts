@@ -1,8 +1,8 @@
 import { refreshLiveClassToken } from '../../shared/domain/live-classes';
 import { http } from '../../shared/http/handler';
+import { liveClassOperations } from '../../shared/http/operations/live-classes';
 import { ok } from '../../shared/http/responses';
-import { LiveClassPath } from '../../shared/schemas/live-classes';
 
-export const handler = http({ operation: 'live-classes.token', path: LiveClassPath }).handler(async ({ caller, path }) =>
+export const handler = http(liveClassOperations['live-classes.token']).handler(async ({ caller, path }) =>
   ok(await refreshLiveClassToken(caller, path.live_class_id)),
 );

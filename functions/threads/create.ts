@@ -1,8 +1,8 @@
 import { createThread } from '../../shared/domain/threads';
 import { http } from '../../shared/http/handler';
+import { threadOperations } from '../../shared/http/operations/threads';
 import { created } from '../../shared/http/responses';
-import { CreateThreadBody } from '../../shared/schemas/threads';
 
-export const handler = http({ operation: 'threads.create', body: CreateThreadBody }).handler(async ({ caller, body }) =>
+export const handler = http(threadOperations['threads.create']).handler(async ({ caller, body }) =>
   created(await createThread(caller, body)),
 );

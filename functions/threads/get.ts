@@ -1,8 +1,8 @@
 import { readableThread, toThreadView } from '../../shared/domain/threads';
 import { http } from '../../shared/http/handler';
+import { threadOperations } from '../../shared/http/operations/threads';
 import { ok } from '../../shared/http/responses';
-import { ThreadPath } from '../../shared/schemas/threads';
 
-export const handler = http({ operation: 'threads.get', path: ThreadPath }).handler(async ({ caller, path }) =>
+export const handler = http(threadOperations['threads.get']).handler(async ({ caller, path }) =>
   ok(toThreadView(await readableThread(caller, path.thread_id))),
 );

@@ -1,8 +1,8 @@
 import { putMember } from '../../shared/domain/threads';
 import { http } from '../../shared/http/handler';
+import { threadOperations } from '../../shared/http/operations/threads';
 import { ok } from '../../shared/http/responses';
-import { PutMemberBody, ThreadMemberPath } from '../../shared/schemas/threads';
 
-export const handler = http({ operation: 'threads.put-member', path: ThreadMemberPath, body: PutMemberBody }).handler(
-  async ({ caller, path, body }) => ok(await putMember(caller, path.thread_id, path.user_id, body.role)),
+export const handler = http(threadOperations['threads.put-member']).handler(async ({ caller, path, body }) =>
+  ok(await putMember(caller, path.thread_id, path.user_id, body.role)),
 );

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import type { RouteDefinition } from '../routes';
+import type { AuthorizerContext } from './authorizer';
 
 // Turns an HTTP request into the API Gateway HTTP API (payload 2.0) event the handlers get in AWS.
 
@@ -40,6 +41,8 @@ export function apiGatewayEvent(
   route: RouteDefinition,
   request: HttpRequestParts,
   pathParameters: Record<string, string>,
+  /** What the JWT authorizer verified; routes without an authorizer get no `authorizer` field. */
+  authorizer?: AuthorizerContext,
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
   const rawQueryString = request.rawQueryString ?? '';
@@ -73,7 +76,9 @@ export function apiGatewayEvent(
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: {}, scopes: [] } },
+      ...(authorizer
+        ? { authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: authorizer.claims, scopes: authorizer.scopes } } }
+        : {}),
     },
     body: request.body,
     isBase64Encoded: false,

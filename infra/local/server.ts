@@ -2,10 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { routes, type RouteDefinition } from '../routes';
-import { apiGatewayEvent, compilePath } from './api-event';
+import { routes, type ApiRoute } from '../routes';
+import { compilePath } from './api-event';
+import { localAuthorizer, MAX_BEARER_BYTES } from './authorizer';
+import { invokeRoute, type LambdaHandler } from './gateway';
 import { ensureTable, localDynamoClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { dataFile, ensureDir, LOCAL_ISSUER, localIssuer, type LocalIssuer } from './local-issuer';
 import { startLocalJobs } from './jobs';
@@ -27,7 +28,8 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 const OVERSIZE_DRAIN_MS = 5_000;
 const OVERSIZE_DRAIN_BYTES = 64 * 1024 * 1024;
 
-type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+// Above Node's 16 KiB default, so a long bearer meets the authorizer's 401 rather than an empty 431.
+const MAX_HEADER_BYTES = 4 * MAX_BEARER_BYTES;
 
 interface LocalSecrets {
   jitsi_jwt_secret: string;
@@ -137,10 +139,6 @@ export async function startLocalServer(
       DYNAMODB_ENDPOINT: dynamoDbEndpoint,
       TABLE_NAME: settings.TABLE_NAME,
       DATA_DIR: dataDir,
-      AUTH_MODE: 'jwks',
-      AUTH_ISSUER: issuer.issuer,
-      AUTH_AUDIENCE: issuer.audience,
-      AUTH_JWKS: JSON.stringify(issuer.jwks),
       EVENTS_MODE: 'local',
       JITSI_JWT_SECRET: env.JITSI_JWT_SECRET || secrets.jitsi_jwt_secret,
       ...(env.TURN_USERNAME ? {} : { TURN_SECRET: env.TURN_SECRET || secrets.turn_secret }),
@@ -149,18 +147,20 @@ export async function startLocalServer(
     getConfig(); // A missing or malformed variable stops the start here, with its name.
     await ensureTable(localDynamoClient(dynamoDbEndpoint), settings.TABLE_NAME);
 
-    const table = routes.map((route: RouteDefinition) => ({ route, match: compilePath(route.path) }));
-    const handlers = new Map<string, Promise<Handler>>();
-    const handlerFor = (route: RouteDefinition) => {
+    // API Gateway's JWT authorizer, played locally: the functions only read the claims it verified.
+    const authorize = localAuthorizer({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks });
+    const table = routes.map((route) => ({ route, match: compilePath(route.path) }));
+    const handlers = new Map<string, Promise<LambdaHandler>>();
+    const handlerFor = (route: ApiRoute) => {
       let handler = handlers.get(route.id);
       if (!handler) {
-        handler = import(resolve(route.entry)).then((module: { handler: Handler }) => module.handler);
+        handler = import(resolve(route.entry)).then((module: { handler: LambdaHandler }) => module.handler);
         handlers.set(route.id, handler);
       }
       return handler;
     };
 
-    const server = createServer(async (request, response) => {
+    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, async (request, response) => {
       try {
         const requestUrl = new URL(request.url ?? '/', url);
         const method = request.method ?? 'GET';
@@ -195,17 +195,13 @@ export async function startLocalServer(
           for (const [name, value] of Object.entries(request.headers)) {
             if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
           }
-          const event = apiGatewayEvent(
+          const result = await invokeRoute(
             route,
             { method, rawPath: requestUrl.pathname, rawQueryString: requestUrl.search.slice(1), headers, ...(body ? { body } : {}) },
             pathParameters,
+            authorize,
+            await handlerFor(route),
           );
-          const handler = await handlerFor(route);
-          const result = await handler(event, {
-            functionName: route.id,
-            awsRequestId: event.requestContext.requestId,
-            getRemainingTimeInMillis: () => 30_000,
-          } as unknown as Context);
           return send(response, result.statusCode ?? 200, result.body ?? '', {
             ...(result.headers as Record<string, string>),
             ...CORS_HEADERS,

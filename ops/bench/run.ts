@@ -96,8 +96,14 @@ async function apiBench() {
       const token = await issuer.sign({ sub });
       const event = apiGatewayEvent(
         route,
-        { method: route.method, rawPath, headers: { authorization: `Bearer ${token}` }, ...(body ? { body: JSON.stringify(body) } : {}) },
+        {
+          method: route.method,
+          rawPath,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        },
         params,
+        { claims: { sub }, scopes: null },
       );
       const started = performance.now();
       const result = await handler(event, { getRemainingTimeInMillis: () => 30_000 });

@@ -1,8 +1,9 @@
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import type { Config } from '../config';
 import { unauthorized } from '../errors';
 import { USER_ID_PATTERN } from '../schemas/ids';
+
+// The one auth path: API Gateway's JWT authorizer (or, locally, infra/local/authorizer.ts playing
+// its part) has verified the bearer; a function only reads the claims it put in the context.
 
 export interface Caller {
   userId: string;
@@ -51,43 +52,9 @@ export function callerFromClaims(claims: Record<string, ClaimValue>, rolesClaim:
   };
 }
 
-type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
-let keySet: KeySet | undefined;
-
-function jwksFor(config: Config): KeySet {
-  keySet ??= config.AUTH_JWKS
-    ? createLocalJWKSet(JSON.parse(config.AUTH_JWKS))
-    : createRemoteJWKSet(new URL(config.AUTH_JWKS_URL as string));
-  return keySet;
-}
-
-export function resetAuthForTests(): void {
-  keySet = undefined;
-}
-
-const ACCEPTED_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
-
-/** Deployed: the claims API Gateway's JWT authorizer verified. Locally: the bearer, verified here. */
-export async function authenticate(event: APIGatewayProxyEventV2WithJWTAuthorizer, config: Config): Promise<Caller> {
-  if (config.AUTH_MODE === 'authorizer') {
-    const claims = event.requestContext?.authorizer?.jwt?.claims;
-    if (!claims) throw unauthorized();
-    return callerFromClaims(claims, config.ROLES_CLAIM);
-  }
-  const header = event.headers?.authorization ?? event.headers?.Authorization;
-  const match = header?.match(/^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/);
-  if (!match?.[1]) throw unauthorized();
-  let payload: JWTPayload;
-  try {
-    // An explicit asymmetric list: `alg: none` and HMAC-with-the-public-key confusion are refused.
-    ({ payload } = await jwtVerify(match[1], jwksFor(config), {
-      issuer: config.AUTH_ISSUER,
-      audience: config.AUTH_AUDIENCE,
-      algorithms: ACCEPTED_ALGORITHMS,
-      requiredClaims: ['exp', 'sub'],
-    }));
-  } catch {
-    throw unauthorized('The bearer token is invalid or expired.');
-  }
-  return callerFromClaims(payload as Record<string, ClaimValue>, config.ROLES_CLAIM);
+/** The caller from the verified claims in the request context; 401 when there are none. */
+export function callerFromAuthorizer(event: APIGatewayProxyEventV2WithJWTAuthorizer, rolesClaim: string): Caller {
+  const claims = event.requestContext?.authorizer?.jwt?.claims;
+  if (!claims || typeof claims !== 'object') throw unauthorized();
+  return callerFromClaims(claims, rolesClaim);
 }

@@ -1,61 +1,38 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { routeById, type OperationId } from '../../infra/routes';
 import { getConfig } from '../config';
 import { AppError, featureDisabled, validationError, type ErrorCode } from '../errors';
 import { logger } from '../observability/logger';
-import { recordRequestOutcome } from '../observability/metrics';
-import { authenticate, type Caller } from './auth';
-import type { HttpResult } from './responses';
+import { invocationMetrics, recordRequestOutcome } from '../observability/metrics';
+import { callerFromAuthorizer, type Caller } from './auth';
+import type { Contract } from './contract';
+import { MAX_BODY_BYTES } from './limits';
+import { errorBody, errorResult, GENERIC_MESSAGE, toResult, type HttpResult } from './responses';
 
-export const MAX_BODY_BYTES = 16 * 1024;
-const GENERIC_MESSAGE = 'Something went wrong on our side.';
+export { MAX_BODY_BYTES };
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 type Result = APIGatewayProxyStructuredResultV2;
 type Schema = z.ZodMiniType;
-type Output<S> = S extends Schema ? z.output<S> : undefined;
+type Parsed<C, K extends string> = C extends { readonly [P in K]: infer S extends Schema } ? z.output<S> : undefined;
 
-export interface HttpSpec<B, Q, P> {
-  operation: OperationId;
-  body?: B;
-  query?: Q;
-  path?: P;
-}
-
-export interface HttpRequest<B, Q, P> {
-  body: Output<B>;
-  query: Output<Q>;
-  path: Output<P>;
-  caller: Caller;
+/** What the request parser puts on middy's context: the handler reads only this. */
+export interface HttpInput<C extends Contract> {
+  body: Parsed<C, 'body'>;
+  query: Parsed<C, 'query'>;
+  path: Parsed<C, 'pathSchema'>;
+  caller: C['auth'] extends 'user' ? Caller : undefined;
   event: Event;
 }
 
-interface PipelineState {
+export interface HttpContext<C extends Contract> extends Context {
+  input: HttpInput<C>;
   startedAt: number;
-  parsed?: { body: unknown; query: unknown; path: unknown; caller: Caller | undefined };
 }
 
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-type': 'application/json; charset=utf-8',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'strict-transport-security': 'max-age=63072000; includeSubDomains',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-};
-
-const states = new WeakMap<object, PipelineState>();
-const stateOf = (request: { event: unknown }): PipelineState => {
-  let state = states.get(request.event as object);
-  if (!state) {
-    state = { startedAt: Date.now() };
-    states.set(request.event as object, state);
-  }
-  return state;
-};
+type Middleware<C extends Contract> = MiddlewareObj<Event, Result, Error, HttpContext<C>>;
 
 function validationDetails(error: z.core.$ZodError, location: string) {
   return error.issues.map((issue) => ({
@@ -64,17 +41,27 @@ function validationDetails(error: z.core.$ZodError, location: string) {
   }));
 }
 
-function parseWith<S extends Schema>(schema: S, value: unknown, location: string): z.output<S> {
+function parseWith(schema: Schema, value: unknown, location: string): unknown {
   const result = z.safeParse(schema, value);
   if (!result.success) throw validationError(`The request ${location} is not valid.`, validationDetails(result.error, location));
   return result.data;
 }
 
-function readJsonBody(event: Event): unknown {
+// RFC 8259 JSON is UTF-8: a charset parameter, if any, must say so.
+const JSON_MEDIA_TYPE = /^application\/json[ \t]*(?:;[ \t]*charset[ \t]*=[ \t]*(?:utf-8|"utf-8")[ \t]*)?$/i;
+
+function rawBody(event: Event): Buffer | undefined {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-  if (raw.byteLength > MAX_BODY_BYTES) {
-    throw new AppError('payload_too_large', `The body is over ${MAX_BODY_BYTES / 1024} KiB.`);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+function readJsonBody(event: Event): unknown {
+  const raw = rawBody(event);
+  if (raw === undefined) return undefined;
+  if (raw.byteLength > MAX_BODY_BYTES) throw new AppError('payload_too_large', `The body is over ${MAX_BODY_BYTES / 1024} KiB.`);
+  const type = event.headers?.['content-type'] ?? event.headers?.['Content-Type'];
+  if (!type || !JSON_MEDIA_TYPE.test(type.trim())) {
+    throw new AppError('unsupported_media_type', 'Send the body as application/json (UTF-8).');
   }
   try {
     return JSON.parse(raw.toString('utf8'));
@@ -83,88 +70,51 @@ function readJsonBody(event: Event): unknown {
   }
 }
 
-const NO_BODY = z.optional(z.strictObject({}));
-const NO_QUERY = z.optional(z.strictObject({}));
+/** A route without a body takes none; clients that always send `{}` are let through. */
+function refuseBody(event: Event): void {
+  const raw = rawBody(event)?.toString('utf8').trim();
+  if (raw && raw !== '{}') throw validationError('This operation takes no body.', [{ field: 'body', problem: 'must be empty' }]);
+}
 
-function requestParser<B, Q, P>(spec: HttpSpec<B, Q, P>): MiddlewareObj<Event, Result> {
-  const route = routeById(spec.operation);
+const NO_QUERY = z.strictObject({});
+
+function requestParser<C extends Contract>(contract: C): Middleware<C> {
   return {
     before: async (request) => {
-      const config = getConfig();
-      const state = stateOf(request);
-      if (route.callsSwitch && !config.CALLS_ENABLED) throw featureDisabled();
-      // Size and JSON syntax first: a 413 or malformed body is answered before any token work.
-      const rawBody = readJsonBody(request.event);
-      const caller = route.auth === 'user' ? await authenticate(request.event, config) : undefined;
-      const body = parseWith((spec.body as Schema | undefined) ?? NO_BODY, rawBody, 'body');
-      const query = parseWith((spec.query as Schema | undefined) ?? NO_QUERY, request.event.queryStringParameters ?? {}, 'query');
-      const path = spec.path ? parseWith(spec.path as unknown as Schema, request.event.pathParameters ?? {}, 'path') : undefined;
-      state.parsed = { body, query, path, caller };
+      const { event } = request;
+      if (contract.callsSwitch && !getConfig().CALLS_ENABLED) throw featureDisabled();
+      // The authorizer's claims first: a caller it let through with an unusable subject gets 401, not 400.
+      const caller = contract.auth === 'user' ? callerFromAuthorizer(event, getConfig().ROLES_CLAIM) : undefined;
+      let body: unknown;
+      if (contract.body) body = parseWith(contract.body, readJsonBody(event), 'body');
+      else refuseBody(event);
+      const query = parseWith(contract.query ?? NO_QUERY, event.queryStringParameters ?? {}, 'query');
+      const path = contract.pathSchema ? parseWith(contract.pathSchema, event.pathParameters ?? {}, 'path') : undefined;
+      request.context.input = { body, query, path, caller, event } as HttpInput<C>;
     },
   };
 }
 
-function errorResponder(operation: OperationId): MiddlewareObj<Event, Result> {
+function errorResponder<C extends Contract>(contract: C): Middleware<C> {
   return {
     onError: async (request) => {
       const error = request.error;
-      if (error instanceof AppError && error.status < 500) {
-        request.response = toResult(error.status, errorBody(error.code, error.message, error), error.headers);
-        return;
-      }
       if (error instanceof AppError) {
-        logger.error('request failed', { operation, error_code: error.code, message: error.message, error: error.cause ?? error });
         // A 503's message says what to retry; a 500's may describe configuration: keep that in the log.
-        const message = error.status === 500 ? GENERIC_MESSAGE : error.message;
-        request.response = toResult(error.status, errorBody(error.code, message, error.status === 500 ? undefined : error), error.headers);
+        if (error.status >= 500)
+          logger.error('request failed', {
+            operation: contract.id,
+            error_code: error.code,
+            message: error.message,
+            error: error.cause ?? error,
+          });
+        request.response = errorResult(error);
         return;
       }
       // Anything unexpected: logged in full, answered with nothing the client could misuse.
-      logger.error('unhandled error', { operation, error });
+      logger.error('unhandled error', { operation: contract.id, error });
       request.response = toResult(500, errorBody('internal_error', GENERIC_MESSAGE));
     },
-  };
-}
-
-function errorBody(code: ErrorCode, message: string, error?: AppError) {
-  return {
-    error: code,
-    message,
-    ...(error?.details === undefined ? {} : { details: error.details }),
-    ...(error?.extra ?? {}),
-  };
-}
-
-function toResult(statusCode: number, body: unknown, headers?: Record<string, string>): Result {
-  return {
-    statusCode,
-    headers: { ...SECURITY_HEADERS, ...headers },
-    body: body === undefined ? '' : JSON.stringify(body),
-  };
-}
-
-function observability(operation: OperationId): MiddlewareObj<Event, Result> {
-  const finish = (request: { event: Event; response?: Result | null | undefined; error?: unknown }) => {
-    const state = stateOf(request);
-    const status = request.response?.statusCode ?? 500;
-    // A handler may answer >= 400 on purpose (a health route's 503): only a thrown error is a failure.
-    const errorCode = request.error === undefined || request.error === null ? undefined : errorCodeOf(request.error, status);
-    recordRequestOutcome({ operation, errorCode });
-    logger.info('request', {
-      operation,
-      status,
-      error_code: errorCode,
-      user_id: state.parsed?.caller?.userId,
-      latency_ms: Date.now() - state.startedAt,
-      request_id: request.event.requestContext?.requestId,
-    });
-  };
-  return {
-    before: async (request) => {
-      stateOf(request);
-    },
-    after: async (request) => finish(request),
-    onError: async (request) => finish(request),
   };
 }
 
@@ -173,29 +123,52 @@ function errorCodeOf(error: unknown, status: number): ErrorCode {
   return status >= 500 ? 'internal_error' : 'validation_error';
 }
 
-/**
- * The one place that orders the middleware: observability, error responder (its onError runs
- * before observability's), request parsing (calls switch, body size, JSON, auth, zod).
- */
-export function http<
-  B extends Schema | undefined = undefined,
-  Q extends Schema | undefined = undefined,
-  P extends Schema | undefined = undefined,
->(spec: HttpSpec<B, Q, P>) {
+function requestLog<C extends Contract>(contract: C): Middleware<C> {
+  const finish = (request: { response: Result | null; error: unknown; context: HttpContext<C>; event: Event }) => {
+    const status = request.response?.statusCode ?? 500;
+    // A handler may answer >= 400 on purpose (a health route's 503): only a thrown error is a failure.
+    const errorCode = request.error === undefined || request.error === null ? undefined : errorCodeOf(request.error, status);
+    recordRequestOutcome({ outcome: contract.outcome, errorCode });
+    logger.info('request', {
+      operation: contract.id,
+      status,
+      error_code: errorCode,
+      user_id: (request.context.input?.caller as Caller | undefined)?.userId,
+      latency_ms: Date.now() - request.context.startedAt,
+      request_id: request.event.requestContext?.requestId,
+    });
+  };
   return {
-    handler(run: (request: HttpRequest<B, Q, P>) => Promise<HttpResult>) {
-      const lambda = middy<Event, Result, Error, Context>()
-        .use(observability(spec.operation))
-        .use(errorResponder(spec.operation))
-        .use(requestParser(spec))
-        .handler(async (event) => {
-          const parsed = stateOf({ event }).parsed;
-          if (!parsed) throw new Error('request was not parsed');
-          const result = await run({ ...(parsed as Omit<HttpRequest<B, Q, P>, 'event'>), event });
+    before: async (request) => {
+      request.context.startedAt = Date.now();
+    },
+    after: async (request) => finish(request),
+    onError: async (request) => finish(request),
+  };
+}
+
+/**
+ * The one place that orders the middleware. Befores run top down: Lambda context on the logger,
+ * metrics, the request log, the error responder, then parsing (calls switch, the authorizer's claims, body size,
+ * media type, JSON, zod). Afters and onErrors run bottom up, so the responder's answer
+ * is logged and counted, and logMetrics flushes one EMF document last.
+ */
+export function http<const C extends Contract>(contract: C) {
+  return {
+    handler(run: (input: HttpInput<C>) => Promise<HttpResult>) {
+      const lambda = middy<Event, Result, Error, HttpContext<C>>()
+        // Events carry bearer tokens: never log them.
+        .use(injectLambdaContext(logger, { logEvent: false }) as Middleware<C>)
+        .use(invocationMetrics() as Middleware<C>)
+        .use(requestLog(contract))
+        .use(errorResponder(contract))
+        .use(requestParser(contract))
+        .handler(async (_event, context) => {
+          const result = await run(context.input);
           return toResult(result.status, result.body, result.headers);
         });
-      // Exposed so a test can check the OpenAPI document describes the schemas that validate.
-      return Object.assign(lambda, { spec });
+      // Exposed so tests can check a handler answers for the contract it was declared with.
+      return Object.assign(lambda, { contract });
     },
   };
 }

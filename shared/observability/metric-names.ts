@@ -61,3 +61,26 @@ export const CHECK_DIMENSION = 'check';
 /** ProbeHealthy's exact dimension set: CloudWatch alarms match dimension sets exactly. */
 export const PROBE_HEALTHY_DIMENSION_NAMES = [...DEFAULT_DIMENSION_NAMES, COMPONENT_DIMENSION] as const;
 export const PROBE_CHECK_DIMENSION_NAMES = [...DEFAULT_DIMENSION_NAMES, COMPONENT_DIMENSION, CHECK_DIMENSION] as const;
+
+/** The metrics an operation's outcome counts (its contract's `outcome`). */
+export interface OutcomeMetrics {
+  readonly success: MetricName;
+  readonly failure: MetricName;
+  readonly failureByReason: MetricName;
+  /** Answers that are an expected outcome rather than a failure. */
+  readonly notFailures?: readonly string[];
+}
+
+export const START_CALL_OUTCOME: OutcomeMetrics = {
+  success: MetricName.CallStarted,
+  failure: MetricName.FailedToStartCall,
+  failureByReason: MetricName.FailedToStartCallByReason,
+  // A second starter is told to join the running call: that is the design working.
+  notFailures: ['call_in_progress'],
+};
+
+export const joinOutcome = (success: MetricName): OutcomeMetrics => ({
+  success,
+  failure: MetricName.JoinFailed,
+  failureByReason: MetricName.JoinFailedByReason,
+});

@@ -1,18 +1,11 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { getConfig } from '../config';
-import { CHECK_DIMENSION, COMPONENT_DIMENSION, METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../observability/metric-names';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CHECK_DIMENSION, COMPONENT_DIMENSION, MetricName } from '../observability/metric-names';
+import { metricsInstance as instance } from '../observability/metrics';
 import type { JvbStats } from './jvb-stats';
 import type { ProbeComponent, ProbeResult } from './types';
 
 // ProbeHealthy {service, stage, component} and ProbeCheckLatency {service, stage, component, check}:
 // the dimension sets declared in metric-names.ts, which the probe alarms match exactly.
-
-let metrics: Metrics | undefined;
-
-function instance(): Metrics {
-  metrics ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage: getConfig().STAGE } });
-  return metrics;
-}
 
 /** 1 for what the health route answers 200 (ok, degraded), 0 for down. Each is flushed at once. */
 export function recordProbeHealthy(component: ProbeComponent, healthy: boolean): void {

@@ -1,13 +1,20 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { join } from 'node:path';
+import { afterAll, expect } from 'vitest';
+import * as z from 'zod/mini';
 import { ensureTable, localDynamoClient } from '../../infra/local/dynamodb-local';
-import { apiGatewayEvent, compilePath } from '../../infra/local/api-event';
+import { compilePath } from '../../infra/local/api-event';
+import { localAuthorizer, type Authorize } from '../../infra/local/authorizer';
+import { invokeRoute, type LambdaHandler } from '../../infra/local/gateway';
 import { localIssuer, type LocalIssuer } from '../../infra/local/local-issuer';
-import { routes, type OperationId, type RouteDefinition } from '../../infra/routes';
+import { routes, type ApiRoute, type OperationId } from '../../infra/routes';
 import { resetConfigForTests } from '../../shared/config';
-import { resetAuthForTests } from '../../shared/http/auth';
+import { ERROR_STATUS, type ErrorCode } from '../../shared/errors';
+import { declaredErrors } from '../../shared/http/contract';
+import { operations } from '../../shared/http/operations';
 
-// Calls the real handlers with API Gateway v2 events, the way the local server and AWS do.
+// Calls the real handlers with API Gateway v2 events, the way the local server and AWS do: the
+// harness plays the JWT authorizer's part (infra/local/authorizer.ts) on `user` routes.
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -24,21 +31,18 @@ export interface TestUser {
 }
 
 let issuer: LocalIssuer | undefined;
+let authorize: Authorize | undefined;
 
 /** The test issuer's private JWK, so a test can sign tokens with wrong claims under the right key. */
 export const issuerKeyFile = () => join(process.env.DATA_DIR as string, 'test-issuer-key.json');
 
-/** Points auth at a fresh local issuer and creates this file's table. Call once in beforeAll. */
+/** Points the harness's authorizer at a fresh local issuer and creates this file's table. Call once in beforeAll. */
 export async function setupApi(): Promise<LocalIssuer> {
   issuer = await localIssuer('https://issuer.test.example', { keyFile: issuerKeyFile() });
-  Object.assign(process.env, {
-    AUTH_MODE: 'jwks',
-    AUTH_ISSUER: issuer.issuer,
-    AUTH_AUDIENCE: issuer.audience,
-    AUTH_JWKS: JSON.stringify(issuer.jwks),
-  });
+  // The authorizer's settings, as the stack gives API Gateway's; tests sign wrong claims from them.
+  Object.assign(process.env, { AUTH_ISSUER: issuer.issuer, AUTH_AUDIENCE: issuer.audience });
+  authorize = localAuthorizer({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks });
   resetConfigForTests();
-  resetAuthForTests();
   await ensureTable(localDynamoClient(process.env.DYNAMODB_ENDPOINT as string), process.env.TABLE_NAME as string);
   return issuer;
 }
@@ -48,12 +52,12 @@ export async function bearer(user: TestUser): Promise<string> {
   return issuer.sign(user);
 }
 
-const handlers = new Map<string, Promise<(event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>>>();
+const handlers = new Map<string, Promise<LambdaHandler>>();
 
-function handlerFor(route: RouteDefinition) {
+function handlerFor(route: ApiRoute) {
   let loaded = handlers.get(route.id);
   if (!loaded) {
-    loaded = import(/* @vite-ignore */ `../../${route.entry}`).then((module: { handler: any }) => module.handler);
+    loaded = import(/* @vite-ignore */ `../../${route.entry}`).then((module: { handler: LambdaHandler }) => module.handler);
     handlers.set(route.id, loaded);
   }
   return loaded;
@@ -74,10 +78,14 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/** Every answer this file's tests saw, checked against the contracts after the file's tests. */
+const seen: { operation: OperationId; status: number; body: unknown }[] = [];
+
 /** Invokes one operation's handler. `as` is a user (signed here), a raw Authorization value, or null. */
 export async function call<T = any>(operation: OperationId | string, options: CallOptions = {}): Promise<ApiResponse<T>> {
-  const route = routes.find((candidate) => candidate.id === operation) as RouteDefinition | undefined;
+  const route = routes.find((candidate) => candidate.id === operation);
   if (!route) throw new Error(`no route ${operation}`);
+  if (!authorize) throw new Error('call setupApi() first');
   const params = options.params ?? {};
   const rawPath = route.path.replace(/\{([a-z_]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
   if (!compilePath(route.path)(rawPath)) throw new Error(`bad params for ${operation}`);
@@ -85,18 +93,48 @@ export async function call<T = any>(operation: OperationId | string, options: Ca
   if (typeof options.as === 'string') headers.authorization = options.as;
   else if (options.as) headers.authorization = `Bearer ${await bearer(options.as)}`;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const event = apiGatewayEvent(
+  const result: APIGatewayProxyStructuredResultV2 = await invokeRoute(
     route,
     { method: route.method, rawPath, rawQueryString: options.query ?? '', headers, ...(body === undefined ? {} : { body }) },
     params,
+    authorize,
+    await handlerFor(route),
   );
-  const handler = await handlerFor(route);
-  const result = await handler(event, lambdaContext);
   const raw = typeof result.body === 'string' ? result.body : '';
-  return {
+  const response = {
     status: result.statusCode ?? 0,
     headers: (result.headers ?? {}) as Record<string, string>,
     body: raw ? JSON.parse(raw) : undefined,
     raw,
   };
+  seen.push({ operation: route.id, status: response.status, body: response.body });
+  return response;
 }
+
+/** What a seen answer breaks in its operation's contract, or undefined when it keeps to it. */
+export function contractViolation({ operation, status, body }: (typeof seen)[number]): string | undefined {
+  const contract = operations[operation];
+  const alternate = (contract as { alternate?: Record<number, { response: z.ZodMiniType }> }).alternate?.[status];
+  const code = (body as { error?: string } | undefined)?.error as ErrorCode | undefined;
+  if (alternate && code === undefined) {
+    const parsed = z.safeParse(alternate.response, body);
+    return parsed.success ? undefined : `${operation} ${status}: body does not match its schema: ${parsed.error.message}`;
+  }
+  if (status < 400) {
+    if (status !== contract.status) return `${operation} answered ${status}, its contract says ${contract.status}`;
+    const schema = (contract as { response?: z.ZodMiniType }).response;
+    if (!schema) return status === 204 && body !== undefined ? `${operation} 204 with a body` : undefined;
+    const parsed = z.safeParse(schema, body);
+    return parsed.success ? undefined : `${operation} ${status}: body does not match its response schema: ${parsed.error.message}`;
+  }
+  if (!code || !(code in ERROR_STATUS)) return `${operation} ${status}: no contract error code`;
+  if (ERROR_STATUS[code] !== status) return `${operation}: ${code} answered with ${status}, not ${ERROR_STATUS[code]}`;
+  if (!declaredErrors(contract).has(code)) return `${operation}: ${code} is not declared in its contract`;
+  return undefined;
+}
+
+// Registered by every test file that imports the harness.
+afterAll(() => {
+  const problems = [...new Set(seen.map(contractViolation).filter((problem) => problem !== undefined))];
+  expect(problems, 'answers that break their operation contract').toEqual([]);
+});

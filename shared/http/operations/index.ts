@@ -1,0 +1,23 @@
+import type { Contract } from '../contract';
+import { callOperations } from './calls';
+import { courseOperations, liveClassOperations } from './live-classes';
+import { publicOperations } from './public';
+import { threadOperations } from './threads';
+
+// Every operation of the API. A handler imports only its own group, so a bundle carries
+// only the schemas of its resource; the route table and the OpenAPI document read this.
+
+export type OperationId =
+  | keyof typeof threadOperations
+  | keyof typeof callOperations
+  | keyof typeof courseOperations
+  | keyof typeof liveClassOperations
+  | keyof typeof publicOperations;
+
+export const operations = {
+  ...threadOperations,
+  ...callOperations,
+  ...courseOperations,
+  ...liveClassOperations,
+  ...publicOperations,
+} satisfies { readonly [K in OperationId]: Contract<K> };
