@@ -52,13 +52,18 @@ export interface DataDirLock {
   release(): void;
 }
 
-const isAlive = (pid: number | undefined) => {
+/** A zombie (exited, not yet reaped: orphans wait for a busy init) holds no files or port: it counts as gone. */
+export const isAlive = (pid: number | undefined) => {
   if (!pid || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // No /proc (macOS): kill(0) is all we know.
   }
 };
 

@@ -103,15 +103,8 @@ export async function waitFor<T>(
   }
 }
 
-export const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie (exited, not yet reaped) holds nothing: it counts as gone.
-  return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-};
+import { isAlive } from '../../infra/local/lifecycle';
+export { isAlive };
 
 function processTable(): { pid: number; ppid: number; cmdline: string }[] {
   const rows: { pid: number; ppid: number; cmdline: string }[] = [];
