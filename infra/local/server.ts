@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { readVariable } from '../../shared/config';
 import { routes, type RouteDefinition } from '../routes';
 import { apiGatewayEvent, compilePath } from './api-event';
 import { ensureTable, localDynamoClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
@@ -12,12 +13,6 @@ import { startLocalJobs } from './jobs';
 
 // `npm run dev`: the same handlers that run in Lambda, behind a tiny HTTP server that builds
 // API Gateway v2 events, with DynamoDB Local (kept in DATA_DIR) as the store.
-
-const localSettings = z.object({
-  PORT: z._default(z.pipe(z.coerce.number(), z.int().check(z.gte(1), z.lte(65535))), 3000),
-  DATA_DIR: z._default(z.string().check(z.minLength(1)), '.data'),
-  TABLE_NAME: z._default(z.string().check(z.minLength(3)), 'jitsi-calls-local'),
-});
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
@@ -87,7 +82,12 @@ export async function startLocalServer(
   options: { log?: (line: string) => void } = {},
 ): Promise<LocalServer> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const settings = z.parse(localSettings, Object.fromEntries(Object.entries(env).filter(([, value]) => value)));
+  // Declared in shared/config.ts: a bad value names the variable and its valid values.
+  const settings = {
+    PORT: readVariable('PORT', env),
+    DATA_DIR: readVariable('DATA_DIR', env),
+    TABLE_NAME: readVariable('TABLE_NAME', env),
+  };
   const dataDir = resolve(settings.DATA_DIR);
   ensureDir(dataDir);
   const url = `http://127.0.0.1:${settings.PORT}`;
