@@ -1,10 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // Three tiers, visible in file names: pure unit tests (*.test.ts, no Java, no coturn), the CDK
-// Template assertions (infra/stack.test.ts, slow to synthesize) and integration tests
+// Template assertions (infra/stack.test.ts and *.cdk.test.ts: aws-cdk-lib is slow to load) and integration tests
 // (*.int.test.ts) against the DynamoDB Local that only their project starts.
 const ignored = ['node_modules/**', 'dist/**', 'cdk.out/**', '.data/**'];
-const STACK_TESTS = 'infra/stack.test.ts';
+const STACK_TESTS = ['infra/stack.test.ts', 'infra/**/*.cdk.test.ts'];
 
 export default defineConfig({
   test: {
@@ -15,8 +15,8 @@ export default defineConfig({
     // Two cores: more workers than that only adds contention for DynamoDB Local and coturn.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...ignored, '**/*.int.test.ts', STACK_TESTS] } },
-      { extends: true, test: { name: 'infra', include: [STACK_TESTS], exclude: ignored } },
+      { extends: true, test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...ignored, '**/*.int.test.ts', ...STACK_TESTS] } },
+      { extends: true, test: { name: 'infra', include: STACK_TESTS, exclude: ignored } },
       {
         extends: true,
         test: { name: 'integration', include: ['**/*.int.test.ts'], exclude: ignored, globalSetup: ['test/support/global-setup.ts'] },

@@ -132,6 +132,7 @@ export class CallsStack extends Stack {
         code: codeFor(operationId, code),
         description: description.slice(0, 256),
         environment,
+        enableSourceMaps: context.sourceMaps,
         logRetentionDays: policy.logRetentionDays,
         retainLogs: retain,
         ...(timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(timeoutSeconds) }),

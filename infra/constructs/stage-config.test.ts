@@ -46,3 +46,10 @@ describe('stage context', () => {
     expect(context.jvbStatsUrl).toBeUndefined();
   });
 });
+
+describe('source maps at run time', () => {
+  it('are off unless the stage asks', () => {
+    expect(resolveStageSettings('prod', stages).context.sourceMaps).toBe(false);
+    expect(resolveStageSettings('dev', withDev({ sourceMaps: true })).context.sourceMaps).toBe(true);
+  });
+});

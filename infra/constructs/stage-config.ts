@@ -37,6 +37,8 @@ export const infraContextSchema = z.object({
   /** HTTP API stage throttling: steady requests per second and burst. Defaults 50 and 100. */
   throttleRateLimit: z._default(z.number().check(z.gte(1)), 50),
   throttleBurstLimit: z._default(z.number().check(z.int(), z.gte(1)), 100),
+  /** Node's --enable-source-maps in every function (readable stack traces, slower cold start). Default false. */
+  sourceMaps: z._default(z.boolean(), false),
 });
 
 type ContextKeyOf<N extends VariableName> = (typeof VARIABLES)[N] extends { context: infer K extends string } ? K : never;
