@@ -36,10 +36,9 @@ export interface VariableSpec {
   readonly context?: string;
   /** Whether a deployed stage may keep the default; false when it only makes sense on this machine. */
   readonly deployedDefault?: boolean;
-  /** The README's default column when the default is not a plain value. */
-  readonly docDefault?: string;
-  readonly doc: string;
 }
+// Each variable's meaning is its JSDoc comment (and `@localDefault` where the default is not a
+// plain value): minified away from the bundles, read by the README generator (infra/config-readme.ts).
 
 const integer = (min: number, max: number) => ({ type: 'integer', min, max }) as const;
 const flag = { type: 'boolean' } as const;
@@ -50,265 +49,318 @@ const text = (minLength = 1) => ({ type: 'text', minLength }) as const;
 const secretText = (minLength: number) => ({ type: 'text', minLength, rule: `must be at least ${minLength} characters` }) as const;
 
 export const VARIABLES = {
+  /** the stage the code runs in */
   STAGE: {
     kind: { type: 'enum', values: ['local', 'dev', 'staging', 'prod'] },
     default: 'local',
     source: 'stack',
-    doc: 'the stage the code runs in',
   },
-  PORT: { kind: integer(1, 65535), default: 3000, source: 'local', doc: 'local server port (127.0.0.1 only)' },
+  /** local server port (127.0.0.1 only) */
+  PORT: { kind: integer(1, 65535), default: 3000, source: 'local' },
+  /** local data: DynamoDB Local files, issuer key, dev secrets, events */
   DATA_DIR: {
     kind: text(),
     default: '.data',
     source: 'local',
-    doc: 'local data: DynamoDB Local files, issuer key, dev secrets, events',
   },
-  AWS_REGION: { kind: text(), default: 'us-east-1', source: 'stack', docDefault: 'set by Lambda', doc: 'AWS region' },
-  TABLE_NAME: { kind: text(3), default: 'jitsi-calls-local', source: 'stack', doc: 'the DynamoDB table' },
-  DYNAMODB_ENDPOINT: { kind: url, source: 'local', docDefault: 'set by the local server', doc: "DynamoDB Local's URL" },
+  /**
+   * AWS region
+   * @localDefault set by Lambda
+   */
+  AWS_REGION: { kind: text(), default: 'us-east-1', source: 'stack' },
+  /** the DynamoDB table */
+  TABLE_NAME: { kind: text(3), default: 'jitsi-calls-local', source: 'stack' },
+  /**
+   * DynamoDB Local's URL
+   * @localDefault set by the local server
+   */
+  DYNAMODB_ENDPOINT: { kind: url, source: 'local' },
 
+  /** the rollback switch: off, start and join answer 503 `feature_disabled` */
   CALLS_ENABLED: {
     kind: flag,
     default: true,
     source: 'context',
     context: 'callsEnabled',
-    doc: 'the rollback switch: off, start and join answer 503 `feature_disabled`',
   },
 
+  /**
+   * where the caller's verified claims come from
+   * @localDefault `jwks` locally, `authorizer` deployed
+   */
   AUTH_MODE: {
     kind: { type: 'enum', values: ['authorizer', 'jwks'] },
     default: 'authorizer',
     source: 'stack',
-    docDefault: '`jwks` locally, `authorizer` deployed',
-    doc: "where the caller's verified claims come from",
   },
-  AUTH_ISSUER: { kind: text(), source: 'stack', docDefault: 'set by the local server or the stack', doc: 'the bearer issuer' },
-  AUTH_AUDIENCE: { kind: text(), source: 'stack', docDefault: 'set by the local server or the stack', doc: 'the bearer audience' },
-  AUTH_JWKS: { kind: text(2), source: 'local', docDefault: 'set by the local server', doc: 'inline JWKS JSON (`AUTH_MODE=jwks`)' },
-  AUTH_JWKS_URL: { kind: url, source: 'local', doc: 'JWKS URL (`AUTH_MODE=jwks`)' },
+  /**
+   * the bearer issuer
+   * @localDefault set by the local server or the stack
+   */
+  AUTH_ISSUER: { kind: text(), source: 'stack' },
+  /**
+   * the bearer audience
+   * @localDefault set by the local server or the stack
+   */
+  AUTH_AUDIENCE: { kind: text(), source: 'stack' },
+  /**
+   * inline JWKS JSON (`AUTH_MODE=jwks`)
+   * @localDefault set by the local server
+   */
+  AUTH_JWKS: { kind: text(2), source: 'local' },
+  /** JWKS URL (`AUTH_MODE=jwks`) */
+  AUTH_JWKS_URL: { kind: url, source: 'local' },
+  /** the bearer claim holding `admin`, `instructor`, `student` */
   ROLES_CLAIM: {
     kind: text(),
     default: 'roles',
     source: 'context',
     context: 'rolesClaim',
-    doc: 'the bearer claim holding `admin`, `instructor`, `student`',
   },
 
+  /** Jitsi's XMPP domain: the token's `sub` */
   JITSI_DOMAIN: {
     kind: host,
     default: 'meet.jitsi',
     source: 'context',
     context: 'jitsiDomain',
     deployedDefault: false,
-    doc: "Jitsi's XMPP domain: the token's `sub`",
   },
+  /** what clients open */
   JITSI_PUBLIC_URL: {
     kind: url,
     default: 'https://localhost:8443',
     source: 'context',
     context: 'jitsiPublicUrl',
     deployedDefault: false,
-    doc: 'what clients open',
   },
+  /** the token's `iss` (Prosody `app_id`) */
   JITSI_APP_ID: {
     kind: text(),
     default: 'jitsi-calls-local',
     source: 'context',
     context: 'jitsiAppId',
     deployedDefault: false,
-    doc: "the token's `iss` (Prosody `app_id`)",
   },
-  JITSI_JWT_AUDIENCE: { kind: text(), default: 'jitsi', source: 'context', context: 'jitsiJwtAudience', doc: "the token's `aud`" },
+  /** the token's `aud` */
+  JITSI_JWT_AUDIENCE: { kind: text(), default: 'jitsi', source: 'context', context: 'jitsiJwtAudience' },
+  /** `RS256` for deployments whose Jitsi verifies public keys (then `JITSI_JWT_PRIVATE_KEY`, `JITSI_JWT_KID`) */
   JITSI_JWT_ALG: {
     kind: { type: 'enum', values: ['HS256', 'RS256'] },
     default: 'HS256',
     source: 'context',
     context: 'jitsiJwtAlg',
-    doc: '`RS256` for deployments whose Jitsi verifies public keys (then `JITSI_JWT_PRIVATE_KEY`, `JITSI_JWT_KID`)',
   },
+  /** 8x8 JaaS token shape (`iss` `chat`, `sub` the app id, `kid` `<app id>/<key id>`); needs RS256 */
   JITSI_JAAS: {
     kind: flag,
     default: false,
     source: 'context',
     context: 'jitsiJaas',
-    doc: '8x8 JaaS token shape (`iss` `chat`, `sub` the app id, `kid` `<app id>/<key id>`); needs RS256',
   },
-  JITSI_JWT_KID: { kind: text(), source: 'context', context: 'jitsiJwtKid', doc: 'RS256 key id; a `kid` in the secret wins' },
+  /** RS256 key id; a `kid` in the secret wins */
+  JITSI_JWT_KID: { kind: text(), source: 'context', context: 'jitsiJwtKid' },
+  /**
+   * HS256 app secret (Prosody `app_secret`); deployed in `JITSI_SECRET_ARN`
+   * @localDefault generated into `DATA_DIR`
+   */
   JITSI_JWT_SECRET: {
     kind: secretText(32),
     secret: true,
     source: 'secret',
-    docDefault: 'generated into `DATA_DIR`',
-    doc: 'HS256 app secret (Prosody `app_secret`); deployed in `JITSI_SECRET_ARN`',
   },
+  /** RS256 private key (PKCS#8 PEM); deployed in `JITSI_SECRET_ARN` */
   JITSI_JWT_PRIVATE_KEY: {
     kind: text(),
     secret: true,
     source: 'secret',
-    doc: 'RS256 private key (PKCS#8 PEM); deployed in `JITSI_SECRET_ARN`',
   },
-  JITSI_SECRET_ARN: { kind: arn, source: 'stack', doc: 'Secrets Manager secret holding the Jitsi signing key (deployed)' },
+  /** Secrets Manager secret holding the Jitsi signing key (deployed) */
+  JITSI_SECRET_ARN: { kind: arn, source: 'stack' },
+  /** RS256 only: the public key Jitsi trusts; the JWT canary then checks the key pair */
   JITSI_JWT_PUBLIC_KEY: {
     kind: { type: 'text', pattern: /-----BEGIN PUBLIC KEY-----/, rule: 'must be a PEM public key (BEGIN PUBLIC KEY)' },
     source: 'context',
     context: 'jitsiJwtPublicKey',
-    doc: 'RS256 only: the public key Jitsi trusts; the JWT canary then checks the key pair',
   },
+  /** Jitsi token lifetime */
   JITSI_TOKEN_TTL_SECONDS: {
     kind: integer(10, 3600),
     default: 60,
     source: 'context',
     context: 'jitsiTokenTtlSeconds',
-    doc: 'Jitsi token lifetime',
   },
+  /** Prosody's internal HTTP base for end-meeting and kick; never public */
   JITSI_INTERNAL_URL: {
     kind: url,
     source: 'context',
     context: 'jitsiInternalUrl',
-    doc: "Prosody's internal HTTP base for end-meeting and kick; never public",
   },
+  /** `kid` of the system token (RS256, its own key pair) for Prosody's end-meeting and kick */
   JITSI_SYSTEM_KID: {
     kind: text(),
     default: 'calls-system',
     source: 'context',
     context: 'jitsiSystemKid',
-    doc: "`kid` of the system token (RS256, its own key pair) for Prosody's end-meeting and kick",
   },
+  /** bearer that Prosody's `event_sync` sends to `/api/jitsi/events/*` */
   JITSI_EVENTS_SECRET: {
     kind: secretText(32),
     secret: true,
     source: 'secret',
-    doc: "bearer that Prosody's `event_sync` sends to `/api/jitsi/events/*`",
   },
-  JAAS_WEBHOOK_SECRET: { kind: secretText(16), secret: true, source: 'secret', doc: 'JaaS webhook signing secret (JaaS deployments)' },
+  /** JaaS webhook signing secret (JaaS deployments) */
+  JAAS_WEBHOOK_SECRET: { kind: secretText(16), secret: true, source: 'secret' },
 
+  /** coturn host name in the ICE servers */
   TURN_HOST: {
     kind: host,
     default: '127.0.0.1',
     source: 'context',
     context: 'turnHost',
     deployedDefault: false,
-    doc: 'coturn host name in the ICE servers',
   },
-  TURN_PORT: { kind: integer(1, 65535), default: 3478, source: 'context', context: 'turnPort', doc: 'STUN/TURN port' },
+  /** STUN/TURN port */
+  TURN_PORT: { kind: integer(1, 65535), default: 3478, source: 'context', context: 'turnPort' },
+  /** TURN-over-TLS port; the probe checks TLS only when it is set */
   TURNS_PORT: {
     kind: integer(1, 65535),
     default: 5349,
     source: 'context',
     context: 'turnsPort',
-    doc: 'TURN-over-TLS port; the probe checks TLS only when it is set',
   },
+  /**
+   * coturn `static-auth-secret` (TURN REST scheme); deployed in `TURN_SECRET_ARN`
+   * @localDefault generated into `DATA_DIR`
+   */
   TURN_SECRET: {
     kind: secretText(16),
     secret: true,
     source: 'secret',
-    docDefault: 'generated into `DATA_DIR`',
-    doc: 'coturn `static-auth-secret` (TURN REST scheme); deployed in `TURN_SECRET_ARN`',
   },
-  TURN_SECRET_ARN: { kind: arn, source: 'stack', doc: 'Secrets Manager secret holding the TURN secret (deployed)' },
-  TURN_USERNAME: { kind: text(), source: 'local', doc: 'static TURN credentials instead of the REST scheme' },
-  TURN_PASSWORD: { kind: text(), secret: true, source: 'local', doc: 'goes with `TURN_USERNAME`' },
+  /** Secrets Manager secret holding the TURN secret (deployed) */
+  TURN_SECRET_ARN: { kind: arn, source: 'stack' },
+  /** static TURN credentials instead of the REST scheme */
+  TURN_USERNAME: { kind: text(), source: 'local' },
+  /** goes with `TURN_USERNAME` */
+  TURN_PASSWORD: { kind: text(), secret: true, source: 'local' },
+  /** TURN credential lifetime: long enough to outlast a call */
   TURN_CREDENTIAL_TTL_SECONDS: {
     kind: integer(600, 7 * 24 * 3600),
     default: 12 * 3600,
     source: 'context',
     context: 'turnCredentialTtlSeconds',
-    doc: 'TURN credential lifetime: long enough to outlast a call',
   },
-  JIBRI_HOST: { kind: host, source: 'context', context: 'jibriHost', doc: 'optional, informational' },
+  /** optional, informational */
+  JIBRI_HOST: { kind: host, source: 'context', context: 'jibriHost' },
 
+  /** health probe period; deployed, whole minutes (EventBridge schedules) */
   PROBE_INTERVAL_SECONDS: {
     kind: integer(10, 3600),
     default: 60,
     source: 'context',
     context: 'probeIntervalSeconds',
-    doc: 'health probe period; deployed, whole minutes (EventBridge schedules)',
   },
-  JVB_HEALTH_URL: { kind: url, source: 'context', context: 'jvbHealthUrl', doc: "videobridge's internal `/about/health` URL" },
-  JICOFO_HEALTH_URL: { kind: url, source: 'context', context: 'jicofoHealthUrl', doc: "Jicofo's internal `/about/health` URL" },
-  JVB_STATS_URL: { kind: url, source: 'context', context: 'jvbStatsUrl', doc: "videobridge statistics (JVB's `/colibri/stats`)" },
+  /** videobridge's internal `/about/health` URL */
+  JVB_HEALTH_URL: { kind: url, source: 'context', context: 'jvbHealthUrl' },
+  /** Jicofo's internal `/about/health` URL */
+  JICOFO_HEALTH_URL: { kind: url, source: 'context', context: 'jicofoHealthUrl' },
+  /** videobridge statistics (JVB's `/colibri/stats`) */
+  JVB_STATS_URL: { kind: url, source: 'context', context: 'jvbStatsUrl' },
 
+  /**
+   * where events go
+   * @localDefault `local`; `eventbridge` deployed
+   */
   EVENTS_MODE: {
     kind: { type: 'enum', values: ['eventbridge', 'local'] },
     default: 'local',
     source: 'stack',
-    docDefault: '`local`; `eventbridge` deployed',
-    doc: 'where events go',
   },
-  EVENT_BUS_NAME: { kind: text(), source: 'stack', doc: "the stage's EventBridge bus (deployed)" },
-  EVENTS_FILE: { kind: text(), source: 'local', docDefault: '`DATA_DIR/events.jsonl`', doc: 'local event sink (JSON lines)' },
+  /** the stage's EventBridge bus (deployed) */
+  EVENT_BUS_NAME: { kind: text(), source: 'stack' },
+  /**
+   * local event sink (JSON lines)
+   * @localDefault `DATA_DIR/events.jsonl`
+   */
+  EVENTS_FILE: { kind: text(), source: 'local' },
+  /**
+   * where every event is POSTed
+   * @localDefault none
+   */
   WEBHOOK_URLS: {
     kind: { type: 'webhook-urls' },
     default: [],
     source: 'context',
     context: 'webhookUrls',
-    docDefault: 'none',
-    doc: 'where every event is POSTed',
   },
-  WEBHOOK_SECRET: { kind: secretText(32), secret: true, source: 'secret', doc: 'webhook signing secret (`X-Calls-Signature`)' },
+  /** webhook signing secret (`X-Calls-Signature`) */
+  WEBHOOK_SECRET: { kind: secretText(32), secret: true, source: 'secret' },
 
+  /** an unanswered invitation becomes `missed` after this */
   RING_TIMEOUT_SECONDS: {
     kind: integer(5, 600),
     default: 45,
     source: 'context',
     context: 'ringTimeoutSeconds',
-    doc: 'an unanswered invitation becomes `missed` after this',
   },
+  /** a call everyone left ends (`room_empty`) after this */
   CALL_EMPTY_GRACE_SECONDS: {
     kind: integer(10, 3600),
     default: 120,
     source: 'context',
     context: 'callEmptyGraceSeconds',
-    doc: 'a call everyone left ends (`room_empty`) after this',
   },
+  /** a call still active after this ends (`expired`) */
   CALL_MAX_HOURS: {
     kind: integer(1, 168),
     default: 24,
     source: 'context',
     context: 'callMaxHours',
-    doc: 'a call still active after this ends (`expired`)',
   },
+  /** a join Jitsi does not confirm within this is `never_connected` (rooms with presence only) */
   PRESENCE_CONFIRM_SECONDS: {
     kind: integer(10, 3600),
     default: 120,
     source: 'context',
     context: 'presenceConfirmSeconds',
-    doc: 'a join Jitsi does not confirm within this is `never_connected` (rooms with presence only)',
   },
+  /** a live class Jitsi reports empty this long ends */
   LIVE_CLASS_EMPTY_MINUTES: {
     kind: integer(1, 1440),
     default: 30,
     source: 'context',
     context: 'liveClassEmptyMinutes',
-    doc: 'a live class Jitsi reports empty this long ends',
   },
 
+  /** how long a function reuses a secret fetched from Secrets Manager */
   SECRETS_CACHE_TTL_SECONDS: {
     kind: integer(1, 24 * 3600),
     default: 300,
     source: 'context',
     context: 'secretsCacheTtlSeconds',
-    doc: 'how long a function reuses a secret fetched from Secrets Manager',
   },
+  /**
+   * the KMS key for recording metadata; required deployed
+   * @localDefault unset locally (local AES key in `DATA_DIR`)
+   */
   RECORDINGS_KMS_KEY_ID: {
     kind: text(),
     source: 'stack',
-    docDefault: 'unset locally (local AES key in `DATA_DIR`)',
-    doc: 'the KMS key for recording metadata; required deployed',
   },
+  /** schemes accepted in `storage_uri` and `transcript_uri` (comma-separated) */
   RECORDING_URI_SCHEMES: {
     kind: { type: 'schemes' },
     default: ['s3', 'https'],
     source: 'context',
     context: 'recordingUriSchemes',
-    doc: 'schemes accepted in `storage_uri` and `transcript_uri` (comma-separated)',
   },
+  /** version of the recording consent text, stored with each consent */
   CONSENT_TEXT_VERSION: {
     kind: { type: 'text', pattern: /^[A-Za-z0-9._-]{1,32}$/, rule: 'must be 1-32 characters of A-Z a-z 0-9 . _ -' },
     default: 'v1',
     source: 'context',
     context: 'consentTextVersion',
-    doc: 'version of the recording consent text, stored with each consent',
   },
 } as const satisfies Record<string, VariableSpec>;
 
