@@ -99,7 +99,7 @@ export class CallsStack extends Stack {
     });
 
     const environment: Record<string, string> = {
-      ...functionEnvironment(context, {
+      ...functionEnvironment(props.settings.variables, {
         STAGE: stage,
         TABLE_NAME: this.table.table.tableName,
         AUTH_MODE: 'authorizer',

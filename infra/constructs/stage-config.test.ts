@@ -53,3 +53,15 @@ describe('source maps at run time', () => {
     expect(resolveStageSettings('dev', withDev({ sourceMaps: true })).context.sourceMaps).toBe(true);
   });
 });
+
+describe('what a stage puts in the function environment', () => {
+  it('is what the stage sets, not the defaults: TURNS_PORT unset keeps the TLS check off', () => {
+    const { turnsPort: _unset, ...dev } = stages.dev!;
+    const settings = resolveStageSettings('dev', { ...stages, dev });
+    expect(settings.context.turnsPort).toBe(5349);
+    expect(settings.variables).not.toHaveProperty('turnsPort');
+    expect(settings.variables).toMatchObject({ jitsiDomain: stages.dev!.jitsiDomain, callsEnabled: true });
+    expect(resolveStageSettings('dev', stages).variables).toMatchObject({ turnsPort: 5349 });
+    expect(resolveStageSettings('dev', stages, { callsEnabled: 'false' }).variables).toMatchObject({ callsEnabled: false });
+  });
+});

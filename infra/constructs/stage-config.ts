@@ -133,6 +133,12 @@ export const STAGE_POLICY: Record<Stage, StagePolicy> = {
 export interface StageSettings {
   readonly stage: Stage;
   readonly context: StageContext;
+  /**
+   * The function variables this stage sets itself (context or command line), by context key: only
+   * these go into the function environment, where the same declared defaults fill the rest. A
+   * default put there would read as set (TURNS_PORT set turns on the probe's TLS check).
+   */
+  readonly variables: Readonly<Record<string, unknown>>;
   readonly policy: StagePolicy;
 }
 
@@ -176,5 +182,10 @@ export function resolveStageSettings(stageValue: unknown, stagesContext: unknown
   const parsed: StageContext = { ...infra.data, ...variables };
   const context =
     overrides.callsEnabled === undefined ? parsed : { ...parsed, callsEnabled: parseFlag('callsEnabled', overrides.callsEnabled) };
-  return { stage, context, policy: STAGE_POLICY[stage] };
+  const stageVariables = Object.fromEntries(
+    CONTEXT_VARIABLES.flatMap(({ key }) =>
+      key in record || (key === 'callsEnabled' && overrides.callsEnabled !== undefined) ? [[key, context[key as keyof StageContext]]] : [],
+    ),
+  );
+  return { stage, context, variables: stageVariables, policy: STAGE_POLICY[stage] };
 }
