@@ -7,7 +7,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Code, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { loadConfig } from '../shared/config';
+import { functionEnvironment, loadConfig } from '../shared/config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/metric-names';
 import { BUNDLE_FILE, DIST_DIR, WEBHOOK_DELIVERY_BUNDLE } from './build';
 import { accessStatements, type AccessResources } from './constructs/access-policy';
@@ -101,40 +101,19 @@ export class CallsStack extends Stack {
       retainLogs: retain,
     });
 
-    const optional = (name: string, value: string | number | undefined) => (value === undefined ? {} : { [name]: String(value) });
     const environment: Record<string, string> = {
-      STAGE: stage,
-      CALLS_ENABLED: String(context.callsEnabled),
-      TABLE_NAME: this.table.table.tableName,
-      AUTH_MODE: 'authorizer',
-      AUTH_ISSUER: context.authIssuer,
-      AUTH_AUDIENCE: context.authAudience[0]!,
-      ROLES_CLAIM: context.rolesClaim,
-      JITSI_DOMAIN: context.jitsiDomain,
-      JITSI_PUBLIC_URL: context.jitsiPublicUrl,
-      JITSI_APP_ID: context.jitsiAppId,
-      JITSI_JWT_AUDIENCE: context.jitsiJwtAudience,
-      JITSI_JWT_ALG: context.jitsiJwtAlg,
-      ...optional('JITSI_JWT_KID', context.jitsiJwtKid),
-      ...optional('JITSI_JWT_PUBLIC_KEY', context.jitsiJwtPublicKey),
-      JITSI_JAAS: String(context.jitsiJaas),
-      JITSI_TOKEN_TTL_SECONDS: String(context.jitsiTokenTtlSeconds),
-      SECRETS_CACHE_TTL_SECONDS: String(context.secretsCacheTtlSeconds),
-      CONSENT_TEXT_VERSION: context.consentTextVersion,
-      JITSI_SECRET_ARN: this.secrets.secrets.jitsi.secretArn,
-      TURN_HOST: context.turnHost,
-      TURN_PORT: String(context.turnPort),
-      ...optional('TURNS_PORT', context.turnsPort),
-      TURN_CREDENTIAL_TTL_SECONDS: String(context.turnCredentialTtlSeconds),
-      TURN_SECRET_ARN: this.secrets.secrets.turn.secretArn,
-      ...optional('JIBRI_HOST', context.jibriHost),
-      ...optional('JVB_HEALTH_URL', context.jvbHealthUrl),
-      ...optional('JICOFO_HEALTH_URL', context.jicofoHealthUrl),
-      ...optional('JVB_STATS_URL', context.jvbStatsUrl),
-      PROBE_INTERVAL_SECONDS: String(context.probeIntervalSeconds),
-      EVENTS_MODE: 'eventbridge',
-      EVENT_BUS_NAME: this.eventBus.eventBusName,
-      RECORDINGS_KMS_KEY_ID: this.recordingsKey.keyArn,
+      ...functionEnvironment(props.settings.variables, {
+        STAGE: stage,
+        TABLE_NAME: this.table.table.tableName,
+        AUTH_MODE: 'authorizer',
+        AUTH_ISSUER: context.authIssuer,
+        AUTH_AUDIENCE: context.authAudience[0]!,
+        JITSI_SECRET_ARN: this.secrets.secrets.jitsi.secretArn,
+        TURN_SECRET_ARN: this.secrets.secrets.turn.secretArn,
+        EVENTS_MODE: 'eventbridge',
+        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        RECORDINGS_KMS_KEY_ID: this.recordingsKey.keyArn,
+      }),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: policy.logLevel,
@@ -156,6 +135,7 @@ export class CallsStack extends Stack {
         code: codeFor(operationId, code),
         description: description.slice(0, 256),
         environment,
+        enableSourceMaps: context.sourceMaps,
         logRetentionDays: policy.logRetentionDays,
         retainLogs: retain,
         ...(timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(timeoutSeconds) }),

@@ -1,165 +1,543 @@
-import * as z from 'zod/mini';
-import { splitWebhookUrls, webhookUrlProblem } from './webhooks/urls';
+// Every configuration variable is declared once, below. From these declarations come the
+// startup check (loadConfig), the stage's CDK context validation (infra/constructs/stage-config.ts),
+// the mapping into each function's environment (functionEnvironment) and the README's table
+// (npm run readme:config). The only module that reads process.env.
 
-// The only module that reads process.env: parsed once per container, failing with the variable's name.
+import { webhookUrlProblem } from './webhooks/urls';
 
-// zod/mini keeps every function's bundle small: the classic build does not tree-shake (~450 KB).
-const flag = (defaultValue: boolean) =>
-  z.pipe(
-    z._default(z.enum(['true', 'false', '1', '0']), defaultValue ? 'true' : 'false'),
-    z.transform((value: 'true' | 'false' | '1' | '0') => value === 'true' || value === '1'),
-  );
-const integer = (min: number, max: number, defaultValue: number) =>
-  z._default(z.pipe(z.coerce.number(), z.int().check(z.gte(min), z.lte(max))), defaultValue);
-const port = (defaultValue: number) => integer(1, 65535, defaultValue);
-const text = (minLength = 1) => z.string().check(z.minLength(minLength));
-const optionalText = (minLength = 1) => z.optional(text(minLength));
-const httpUrl = () => z.url({ protocol: /^https?$/ });
-const optionalUrl = z.optional(httpUrl());
-const arn = z.optional(z.string().check(z.startsWith('arn:')));
-const hostName = z.string().check(z.regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name or IP address, without scheme or port'));
+export type VariableKind =
+  | { readonly type: 'integer'; readonly min: number; readonly max: number }
+  | { readonly type: 'boolean' }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'text'; readonly minLength?: number; readonly pattern?: RegExp; readonly rule?: string }
+  | { readonly type: 'url' }
+  | { readonly type: 'host' }
+  | { readonly type: 'arn' }
+  /** Comma-separated webhook receivers: https, or http to a loopback host (local receivers). */
+  | { readonly type: 'webhook-urls' }
+  /** Comma-separated URI schemes, lowercase. */
+  | { readonly type: 'schemes' };
 
-const envSchema = z
-  .object({
-    STAGE: z._default(z.enum(['local', 'dev', 'staging', 'prod']), 'local'),
-    AWS_REGION: z._default(text(), 'us-east-1'),
-    TABLE_NAME: z._default(text(3), 'jitsi-calls-local'),
-    /** Set locally to DynamoDB Local's URL; unset when deployed. */
-    DYNAMODB_ENDPOINT: optionalUrl,
+/** Where a deployed stage's value comes from. */
+export type VariableSource =
+  /** cdk.json `context.stages.<stage>.<context key>`, mapped into every function's environment. */
+  | 'context'
+  /** Set by the CDK stack itself (resource names, ARNs, fixed modes). */
+  | 'stack'
+  /** A secret: Secrets Manager when deployed, never in a function's environment there. */
+  | 'secret'
+  /** Only the local server and tests use it. */
+  | 'local';
 
-    CALLS_ENABLED: flag(true),
+export interface VariableSpec {
+  readonly kind: VariableKind;
+  readonly default?: string | number | boolean | readonly string[];
+  readonly secret?: boolean;
+  readonly source: VariableSource;
+  /** The cdk.json stage context key, for source 'context'. */
+  readonly context?: string;
+  /** Whether a deployed stage may keep the default; false when it only makes sense on this machine. */
+  readonly deployedDefault?: boolean;
+}
+// Each variable's meaning is its JSDoc comment (and `@localDefault` where the default is not a
+// plain value): minified away from the bundles, read by the README generator (infra/config-readme.ts).
 
-    AUTH_MODE: z._default(z.enum(['authorizer', 'jwks']), 'authorizer'),
-    AUTH_ISSUER: optionalText(),
-    AUTH_AUDIENCE: optionalText(),
-    /** Inline JWKS JSON (the local issuer) for AUTH_MODE=jwks. */
-    AUTH_JWKS: optionalText(2),
-    AUTH_JWKS_URL: optionalUrl,
-    ROLES_CLAIM: z._default(text(), 'roles'),
+const integer = (min: number, max: number) => ({ type: 'integer', min, max }) as const;
+const flag = { type: 'boolean' } as const;
+const url = { type: 'url' } as const;
+const host = { type: 'host' } as const;
+const arn = { type: 'arn' } as const;
+const text = (minLength = 1) => ({ type: 'text', minLength }) as const;
+const secretText = (minLength: number) => ({ type: 'text', minLength, rule: `must be at least ${minLength} characters` }) as const;
 
-    JITSI_DOMAIN: z._default(hostName, 'meet.jitsi'),
-    JITSI_PUBLIC_URL: z._default(httpUrl(), 'https://localhost:8443'),
-    JITSI_APP_ID: z._default(text(), 'jitsi-calls-local'),
-    JITSI_JWT_AUDIENCE: z._default(text(), 'jitsi'),
-    JITSI_JWT_ALG: z._default(z.enum(['HS256', 'RS256']), 'HS256'),
-    /** 8x8 JaaS token shape: iss "chat", sub the app id, kid "<app id>/<key id>". */
-    JITSI_JAAS: flag(false),
-    JITSI_JWT_KID: optionalText(),
-    JITSI_JWT_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
-    JITSI_JWT_PRIVATE_KEY: optionalText(),
-    JITSI_SECRET_ARN: arn,
-    /**
-     * RS256 only: the public key (SPKI PEM) Jitsi verifies tokens with (what prosody's
-     * asap_key_server serves for the kid, or what was uploaded to JaaS). The JWT canary checks
-     * the signing key against it; without it the canary derives the public key from the private one.
-     */
-    JITSI_JWT_PUBLIC_KEY: z.optional(
-      z.string().check(z.regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (BEGIN PUBLIC KEY)')),
-    ),
-    JITSI_TOKEN_TTL_SECONDS: integer(10, 3600, 60),
-    /** Prosody's HTTP base (end-meeting, kick), reachable from the service, never public. */
-    JITSI_INTERNAL_URL: optionalUrl,
-    /** Key id of the RS256 system token; Prosody fetches `<key URL>/<sha256 hex of kid>.pem`. */
-    JITSI_SYSTEM_KID: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')), 'calls-system'),
-    /** Secrets Manager secret `{private_key, kid?}` of the system token; unset locally (generated into DATA_DIR). */
-    JITSI_SYSTEM_KEY_SECRET_ARN: arn,
+export const VARIABLES = {
+  /** the stage the code runs in */
+  STAGE: {
+    kind: { type: 'enum', values: ['local', 'dev', 'staging', 'prod'] },
+    default: 'local',
+    source: 'stack',
+  },
+  /** local server port (127.0.0.1 only) */
+  PORT: { kind: integer(1, 65535), default: 3000, source: 'local' },
+  /** local data: DynamoDB Local files, issuer key, dev secrets, events */
+  DATA_DIR: {
+    kind: text(),
+    default: '.data',
+    source: 'local',
+  },
+  /**
+   * AWS region
+   * @localDefault set by Lambda
+   */
+  AWS_REGION: { kind: text(), default: 'us-east-1', source: 'stack' },
+  /** the DynamoDB table */
+  TABLE_NAME: { kind: text(3), default: 'jitsi-calls-local', source: 'stack' },
+  /**
+   * DynamoDB Local's URL
+   * @localDefault set by the local server
+   */
+  DYNAMODB_ENDPOINT: { kind: url, source: 'local' },
 
-    TURN_HOST: z._default(hostName, '127.0.0.1'),
-    TURN_PORT: port(3478),
-    TURNS_PORT: port(5349),
-    TURN_SECRET: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
-    TURN_SECRET_ARN: arn,
-    TURN_USERNAME: optionalText(),
-    TURN_PASSWORD: optionalText(),
-    TURN_CREDENTIAL_TTL_SECONDS: integer(600, 7 * 24 * 3600, 12 * 3600),
-    JIBRI_HOST: z.optional(hostName),
+  /** the rollback switch: off, start and join answer 503 `feature_disabled` */
+  CALLS_ENABLED: {
+    kind: flag,
+    default: true,
+    source: 'context',
+    context: 'callsEnabled',
+  },
 
-    PROBE_INTERVAL_SECONDS: integer(10, 3600, 60),
-    JVB_HEALTH_URL: optionalUrl,
-    JICOFO_HEALTH_URL: optionalUrl,
-    /** The videobridge's private /colibri/stats: the Jitsi probe publishes its figures as metrics. */
-    JVB_STATS_URL: optionalUrl,
+  /**
+   * where the caller's verified claims come from
+   * @localDefault `jwks` locally, `authorizer` deployed
+   */
+  AUTH_MODE: {
+    kind: { type: 'enum', values: ['authorizer', 'jwks'] },
+    default: 'authorizer',
+    source: 'stack',
+  },
+  /**
+   * the bearer issuer
+   * @localDefault set by the local server or the stack
+   */
+  AUTH_ISSUER: { kind: text(), source: 'stack' },
+  /**
+   * the bearer audience
+   * @localDefault set by the local server or the stack
+   */
+  AUTH_AUDIENCE: { kind: text(), source: 'stack' },
+  /**
+   * inline JWKS JSON (`AUTH_MODE=jwks`)
+   * @localDefault set by the local server
+   */
+  AUTH_JWKS: { kind: text(2), source: 'local' },
+  /** JWKS URL (`AUTH_MODE=jwks`) */
+  AUTH_JWKS_URL: { kind: url, source: 'local' },
+  /** the bearer claim holding `admin`, `instructor`, `student` */
+  ROLES_CLAIM: {
+    kind: text(),
+    default: 'roles',
+    source: 'context',
+    context: 'rolesClaim',
+  },
 
-    EVENTS_MODE: z._default(z.enum(['eventbridge', 'local']), 'local'),
-    EVENT_BUS_NAME: optionalText(),
-    /** Local event sink (JSON lines) that tests and the dev log read. */
-    EVENTS_FILE: optionalText(),
-    DATA_DIR: z._default(text(), '.data'),
-    /** How long a Secrets Manager value is reused before a refetch picks up a rotation. */
-    SECRETS_CACHE_TTL_SECONDS: integer(1, 24 * 3600, 300),
-    /** Key id, key ARN or alias ARN that encrypts recording metadata; required deployed. */
-    RECORDINGS_KMS_KEY_ID: optionalText(),
-    /** Version of the consent text the client showed; stored with every recording consent. */
-    CONSENT_TEXT_VERSION: z._default(
-      z.string().check(z.regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 . _ -')),
-      'v1',
-    ),
+  /** Jitsi's XMPP domain: the token's `sub` */
+  JITSI_DOMAIN: {
+    kind: host,
+    default: 'meet.jitsi',
+    source: 'context',
+    context: 'jitsiDomain',
+    deployedDefault: false,
+  },
+  /** what clients open */
+  JITSI_PUBLIC_URL: {
+    kind: url,
+    default: 'https://localhost:8443',
+    source: 'context',
+    context: 'jitsiPublicUrl',
+    deployedDefault: false,
+  },
+  /** the token's `iss` (Prosody `app_id`) */
+  JITSI_APP_ID: {
+    kind: text(),
+    default: 'jitsi-calls-local',
+    source: 'context',
+    context: 'jitsiAppId',
+    deployedDefault: false,
+  },
+  /** the token's `aud` */
+  JITSI_JWT_AUDIENCE: { kind: text(), default: 'jitsi', source: 'context', context: 'jitsiJwtAudience' },
+  /** `RS256` for deployments whose Jitsi verifies public keys (then `JITSI_JWT_PRIVATE_KEY`, `JITSI_JWT_KID`) */
+  JITSI_JWT_ALG: {
+    kind: { type: 'enum', values: ['HS256', 'RS256'] },
+    default: 'HS256',
+    source: 'context',
+    context: 'jitsiJwtAlg',
+  },
+  /** 8x8 JaaS token shape (`iss` `chat`, `sub` the app id, `kid` `<app id>/<key id>`); needs RS256 */
+  JITSI_JAAS: {
+    kind: flag,
+    default: false,
+    source: 'context',
+    context: 'jitsiJaas',
+  },
+  /** RS256 key id; a `kid` in the secret wins */
+  JITSI_JWT_KID: { kind: text(), source: 'context', context: 'jitsiJwtKid' },
+  /**
+   * HS256 app secret (Prosody `app_secret`); deployed in `JITSI_SECRET_ARN`
+   * @localDefault generated into `DATA_DIR`
+   */
+  JITSI_JWT_SECRET: {
+    kind: secretText(32),
+    secret: true,
+    source: 'secret',
+  },
+  /** RS256 private key (PKCS#8 PEM); deployed in `JITSI_SECRET_ARN` */
+  JITSI_JWT_PRIVATE_KEY: {
+    kind: text(),
+    secret: true,
+    source: 'secret',
+  },
+  /** Secrets Manager secret holding the Jitsi signing key (deployed) */
+  JITSI_SECRET_ARN: { kind: arn, source: 'stack' },
+  /** RS256 only: the public key Jitsi trusts; the JWT canary then checks the key pair */
+  JITSI_JWT_PUBLIC_KEY: {
+    kind: { type: 'text', pattern: /-----BEGIN PUBLIC KEY-----/, rule: 'must be a PEM public key (BEGIN PUBLIC KEY)' },
+    source: 'context',
+    context: 'jitsiJwtPublicKey',
+  },
+  /** Jitsi token lifetime */
+  JITSI_TOKEN_TTL_SECONDS: {
+    kind: integer(10, 3600),
+    default: 60,
+    source: 'context',
+    context: 'jitsiTokenTtlSeconds',
+  },
+  /** Prosody's internal HTTP base for end-meeting and kick; never public */
+  JITSI_INTERNAL_URL: {
+    kind: url,
+    source: 'context',
+    context: 'jitsiInternalUrl',
+  },
+  /** `kid` of the system token (RS256, its own key pair) for Prosody's end-meeting and kick */
+  JITSI_SYSTEM_KID: {
+    kind: text(),
+    default: 'calls-system',
+    source: 'context',
+    context: 'jitsiSystemKid',
+  },
+  /** bearer that Prosody's `event_sync` sends to `/api/jitsi/events/*` */
+  JITSI_EVENTS_SECRET: {
+    kind: secretText(32),
+    secret: true,
+    source: 'secret',
+  },
+  /** Secrets Manager secret `{private_key, kid?}` of the system token (deployed; locally generated into `DATA_DIR`) */
+  JITSI_SYSTEM_KEY_SECRET_ARN: { kind: arn, source: 'stack' },
+  /** JaaS webhook signing secret (JaaS deployments) */
+  JAAS_WEBHOOK_SECRET: { kind: secretText(16), secret: true, source: 'secret' },
 
-    /** Comma-separated webhook receivers: https, or http to a loopback host locally. */
-    WEBHOOK_URLS: optionalText(),
-    /** Webhook signing secret, locally; deployed it is in Secrets Manager (WEBHOOK_SECRET_ARN). */
-    WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
-    WEBHOOK_SECRET_ARN: arn,
-    /** Deployed delivery function only: where a failed delivery waits for its retry, and its dead-letter queue. */
-    WEBHOOK_QUEUE_URL: optionalUrl,
-    WEBHOOK_DEAD_LETTER_QUEUE_URL: optionalUrl,
-  })
-  .check(
-    z.superRefine((env, ctx) => {
-      const require = (name: keyof typeof env, why: string) => {
-        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
-      };
-      if (env.AUTH_MODE === 'jwks') {
-        require('AUTH_ISSUER', 'when AUTH_MODE=jwks');
-        require('AUTH_AUDIENCE', 'when AUTH_MODE=jwks');
-        if (!env.AUTH_JWKS && !env.AUTH_JWKS_URL) {
-          ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'or AUTH_JWKS is required when AUTH_MODE=jwks' });
-        }
-      }
-      if (env.STAGE !== 'local') {
-        if (env.AUTH_MODE !== 'authorizer') {
-          ctx.addIssue({ code: 'custom', path: ['AUTH_MODE'], message: 'must be "authorizer" in a deployed stage' });
-        }
-        require('JITSI_SECRET_ARN', 'in a deployed stage (the signing key lives in Secrets Manager)');
-        // Fail at cold start, not at the first recording: there is no safe fallback key in Lambda.
-        require('RECORDINGS_KMS_KEY_ID', 'in a deployed stage (recording metadata is encrypted under it)');
-        if (!env.TURN_SECRET_ARN && !(env.TURN_USERNAME && env.TURN_PASSWORD)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['TURN_SECRET_ARN'],
-            message: 'or TURN_USERNAME/TURN_PASSWORD is required in a deployed stage',
-          });
-        }
-        if (env.EVENTS_MODE === 'eventbridge') require('EVENT_BUS_NAME', 'when EVENTS_MODE=eventbridge');
-      }
-      if (env.JITSI_JWT_ALG === 'RS256') require('JITSI_JWT_KID', 'when JITSI_JWT_ALG=RS256');
-      if (env.JITSI_JAAS && env.JITSI_JWT_ALG !== 'RS256') {
-        ctx.addIssue({ code: 'custom', path: ['JITSI_JAAS'], message: 'needs JITSI_JWT_ALG=RS256' });
-      }
-      const webhookUrls = env.WEBHOOK_URLS === undefined ? [] : splitWebhookUrls(env.WEBHOOK_URLS);
-      webhookUrls.forEach((url, position) => {
-        // The position, not the URL: a receiver's query string may hold its own token.
-        const problem = webhookUrlProblem(url, env.STAGE);
-        if (problem) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URLS'], message: `entry ${position + 1} ${problem}` });
-      });
-      if (webhookUrls.length > 0 && !env.WEBHOOK_SECRET_ARN && (env.STAGE !== 'local' || !env.WEBHOOK_SECRET)) {
-        const where =
-          env.STAGE === 'local' ? 'WEBHOOK_SECRET (or WEBHOOK_SECRET_ARN)' : 'WEBHOOK_SECRET_ARN (the signing secret in Secrets Manager)';
-        ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URLS'], message: `needs ${where} to sign with` });
-      }
-      if ((env.TURN_USERNAME === undefined) !== (env.TURN_PASSWORD === undefined)) {
-        ctx.addIssue({ code: 'custom', path: ['TURN_PASSWORD'], message: 'TURN_USERNAME and TURN_PASSWORD go together' });
-      }
-    }),
-  );
+  /** coturn host name in the ICE servers */
+  TURN_HOST: {
+    kind: host,
+    default: '127.0.0.1',
+    source: 'context',
+    context: 'turnHost',
+    deployedDefault: false,
+  },
+  /** STUN/TURN port */
+  TURN_PORT: { kind: integer(1, 65535), default: 3478, source: 'context', context: 'turnPort' },
+  /** TURN-over-TLS port; the probe checks TLS only when it is set */
+  TURNS_PORT: {
+    kind: integer(1, 65535),
+    default: 5349,
+    source: 'context',
+    context: 'turnsPort',
+  },
+  /**
+   * coturn `static-auth-secret` (TURN REST scheme); deployed in `TURN_SECRET_ARN`
+   * @localDefault generated into `DATA_DIR`
+   */
+  TURN_SECRET: {
+    kind: secretText(16),
+    secret: true,
+    source: 'secret',
+  },
+  /** Secrets Manager secret holding the TURN secret (deployed) */
+  TURN_SECRET_ARN: { kind: arn, source: 'stack' },
+  /** static TURN credentials instead of the REST scheme */
+  TURN_USERNAME: { kind: text(), source: 'local' },
+  /** goes with `TURN_USERNAME` */
+  TURN_PASSWORD: { kind: text(), secret: true, source: 'local' },
+  /** TURN credential lifetime: long enough to outlast a call */
+  TURN_CREDENTIAL_TTL_SECONDS: {
+    kind: integer(600, 7 * 24 * 3600),
+    default: 12 * 3600,
+    source: 'context',
+    context: 'turnCredentialTtlSeconds',
+  },
+  /** optional, informational */
+  JIBRI_HOST: { kind: host, source: 'context', context: 'jibriHost' },
 
-export type RawEnv = z.infer<typeof envSchema>;
+  /** health probe period; deployed, whole minutes (EventBridge schedules) */
+  PROBE_INTERVAL_SECONDS: {
+    kind: integer(10, 3600),
+    default: 60,
+    source: 'context',
+    context: 'probeIntervalSeconds',
+  },
+  /** videobridge's internal `/about/health` URL */
+  JVB_HEALTH_URL: { kind: url, source: 'context', context: 'jvbHealthUrl' },
+  /** Jicofo's internal `/about/health` URL */
+  JICOFO_HEALTH_URL: { kind: url, source: 'context', context: 'jicofoHealthUrl' },
+  /** videobridge statistics (JVB's `/colibri/stats`) */
+  JVB_STATS_URL: { kind: url, source: 'context', context: 'jvbStatsUrl' },
+
+  /**
+   * where events go
+   * @localDefault `local`; `eventbridge` deployed
+   */
+  EVENTS_MODE: {
+    kind: { type: 'enum', values: ['eventbridge', 'local'] },
+    default: 'local',
+    source: 'stack',
+  },
+  /** the stage's EventBridge bus (deployed) */
+  EVENT_BUS_NAME: { kind: text(), source: 'stack' },
+  /**
+   * local event sink (JSON lines)
+   * @localDefault `DATA_DIR/events.jsonl`
+   */
+  EVENTS_FILE: { kind: text(), source: 'local' },
+  /**
+   * where every event is POSTed
+   * @localDefault none
+   */
+  WEBHOOK_URLS: {
+    kind: { type: 'webhook-urls' },
+    default: [],
+    source: 'context',
+    context: 'webhookUrls',
+  },
+  /**
+   * webhook signing secret (`X-Calls-Signature`); deployed in `WEBHOOK_SECRET_ARN`
+   * @localDefault none: required locally when `WEBHOOK_URLS` is set
+   */
+  WEBHOOK_SECRET: { kind: secretText(32), secret: true, source: 'secret' },
+  /** Secrets Manager secret holding the webhook signing secret (deployed) */
+  WEBHOOK_SECRET_ARN: { kind: arn, source: 'stack' },
+  /** the delivery function's queue, where a failed delivery waits for its retry (deployed) */
+  WEBHOOK_QUEUE_URL: { kind: url, source: 'stack' },
+  /** the delivery function's dead-letter queue, which `npm run webhooks -- replay` reads (deployed) */
+  WEBHOOK_DEAD_LETTER_QUEUE_URL: { kind: url, source: 'stack' },
+
+  /** an unanswered invitation becomes `missed` after this */
+  RING_TIMEOUT_SECONDS: {
+    kind: integer(5, 600),
+    default: 45,
+    source: 'context',
+    context: 'ringTimeoutSeconds',
+  },
+  /** a call everyone left ends (`room_empty`) after this */
+  CALL_EMPTY_GRACE_SECONDS: {
+    kind: integer(10, 3600),
+    default: 120,
+    source: 'context',
+    context: 'callEmptyGraceSeconds',
+  },
+  /** a call still active after this ends (`expired`) */
+  CALL_MAX_HOURS: {
+    kind: integer(1, 168),
+    default: 24,
+    source: 'context',
+    context: 'callMaxHours',
+  },
+  /** a join Jitsi does not confirm within this is `never_connected` (rooms with presence only) */
+  PRESENCE_CONFIRM_SECONDS: {
+    kind: integer(10, 3600),
+    default: 120,
+    source: 'context',
+    context: 'presenceConfirmSeconds',
+  },
+  /** a live class Jitsi reports empty this long ends */
+  LIVE_CLASS_EMPTY_MINUTES: {
+    kind: integer(1, 1440),
+    default: 30,
+    source: 'context',
+    context: 'liveClassEmptyMinutes',
+  },
+
+  /** how long a function reuses a secret fetched from Secrets Manager */
+  SECRETS_CACHE_TTL_SECONDS: {
+    kind: integer(1, 24 * 3600),
+    default: 300,
+    source: 'context',
+    context: 'secretsCacheTtlSeconds',
+  },
+  /**
+   * the KMS key for recording metadata; required deployed
+   * @localDefault unset locally (local AES key in `DATA_DIR`)
+   */
+  RECORDINGS_KMS_KEY_ID: {
+    kind: text(),
+    source: 'stack',
+  },
+  /** schemes accepted in `storage_uri` and `transcript_uri` (comma-separated) */
+  RECORDING_URI_SCHEMES: {
+    kind: { type: 'schemes' },
+    default: ['s3', 'https'],
+    source: 'context',
+    context: 'recordingUriSchemes',
+  },
+  /** version of the recording consent text, stored with each consent */
+  CONSENT_TEXT_VERSION: {
+    kind: { type: 'text', pattern: /^[A-Za-z0-9._-]{1,32}$/, rule: 'must be 1-32 characters of A-Z a-z 0-9 . _ -' },
+    default: 'v1',
+    source: 'context',
+    context: 'consentTextVersion',
+  },
+} as const satisfies Record<string, VariableSpec>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+type KindValue<K> = K extends { type: 'integer' }
+  ? number
+  : K extends { type: 'boolean' }
+    ? boolean
+    : K extends { type: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : K extends { type: 'webhook-urls' | 'schemes' }
+        ? string[]
+        : string;
+type SpecValue<S> = S extends { kind: infer K; default: unknown }
+  ? KindValue<K>
+  : KindValue<S extends { kind: infer K } ? K : never> | undefined;
+
+export type RawEnv = { -readonly [N in VariableName]: SpecValue<(typeof VARIABLES)[N]> };
 
 export interface Config extends RawEnv {
   /** Whether TURNS_PORT was set explicitly (the probe only checks TLS then). */
   turnsPortConfigured: boolean;
-  /** WEBHOOK_URLS split and checked; empty when unset. */
-  webhookUrls: string[];
+}
+
+type Parsed = { value: string | number | boolean | string[] } | { problem: string };
+
+const HOST_PATTERN = /^[A-Za-z0-9.-]{1,253}$/;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function parseUrl(raw: string): URL | undefined {
+  try {
+    return new URL(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+const isHttpUrl = (raw: string) => {
+  const parsed = parseUrl(raw);
+  return parsed !== undefined && (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
+};
+
+const splitList = (raw: string) =>
+  raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+/** What a valid value is, in words: the second half of every error message. */
+export function describeKind(kind: VariableKind): string {
+  switch (kind.type) {
+    case 'integer':
+      return `must be an integer from ${kind.min} to ${kind.max}`;
+    case 'boolean':
+      return 'must be true or false (or 1 or 0)';
+    case 'enum':
+      return `must be one of ${kind.values.join(', ')}`;
+    case 'text':
+      return kind.rule ?? (kind.minLength && kind.minLength > 1 ? `must be at least ${kind.minLength} characters` : 'must not be empty');
+    case 'url':
+      return 'must be an http:// or https:// URL';
+    case 'host':
+      return 'must be a host name or IP address, without scheme or port';
+    case 'arn':
+      return 'must be an ARN (arn:…)';
+    case 'webhook-urls':
+      return 'must be comma-separated https:// URLs (http:// only to localhost, 127.0.0.1 or [::1])';
+    case 'schemes':
+      return 'must be comma-separated URI schemes (letters, digits, + . -), e.g. s3,https';
+  }
+}
+
+export function parseValue(kind: VariableKind, raw: string): Parsed {
+  const problem = { problem: describeKind(kind) };
+  switch (kind.type) {
+    case 'integer': {
+      const value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      return Number.isSafeInteger(value) && value >= kind.min && value <= kind.max ? { value } : problem;
+    }
+    case 'boolean':
+      if (raw === 'true' || raw === '1') return { value: true };
+      if (raw === 'false' || raw === '0') return { value: false };
+      return problem;
+    case 'enum':
+      return kind.values.includes(raw) ? { value: raw } : problem;
+    case 'text':
+      if (raw.length < (kind.minLength ?? 1)) return problem;
+      return kind.pattern && !kind.pattern.test(raw) ? problem : { value: raw };
+    case 'url':
+      return isHttpUrl(raw) ? { value: raw } : problem;
+    case 'host':
+      return HOST_PATTERN.test(raw) ? { value: raw } : problem;
+    case 'arn':
+      return raw.startsWith('arn:') ? { value: raw } : problem;
+    case 'webhook-urls': {
+      const urls = splitList(raw);
+      const ok = urls.every((item) => {
+        const parsed = isHttpUrl(item) ? parseUrl(item) : undefined;
+        return parsed !== undefined && (parsed.protocol === 'https:' || LOOPBACK_HOSTS.has(parsed.hostname));
+      });
+      return ok ? { value: urls } : problem;
+    }
+    case 'schemes': {
+      const schemes = splitList(raw).map((scheme) => scheme.toLowerCase());
+      return schemes.length > 0 && schemes.every((scheme) => /^[a-z][a-z0-9+.-]{0,31}$/.test(scheme)) ? { value: schemes } : problem;
+    }
+  }
+}
+
+const shown = (raw: string) => JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw);
+
+/** `JITSI_TOKEN_TTL_SECONDS must be an integer from 10 to 3600; got "abc"`; a secret's value is never shown. */
+export function invalidValueMessage(label: string, spec: VariableSpec, raw: string, display = shown(raw)): string {
+  return `${label} ${describeKind(spec.kind)}${spec.secret ? '' : `; got ${display}`}`;
+}
+
+function defaultValue(spec: VariableSpec): string | number | boolean | string[] | undefined {
+  return Array.isArray(spec.default) ? [...(spec.default as readonly string[])] : (spec.default as string | number | boolean | undefined);
+}
+
+/** Reads one variable the way loadConfig does, for tools that need a single value (the local server's PORT). */
+export function readVariable<N extends VariableName>(name: N, env: Record<string, string | undefined>): RawEnv[N] {
+  const spec: VariableSpec = VARIABLES[name];
+  const raw = env[name];
+  if (raw === undefined || raw === '') return defaultValue(spec) as RawEnv[N];
+  const parsed = parseValue(spec.kind, raw);
+  if ('problem' in parsed) throw new ConfigError([invalidValueMessage(name, spec, raw)]);
+  return parsed.value as RawEnv[N];
+}
+
+function crossChecks(env: RawEnv, problems: string[]): void {
+  const require = (name: VariableName, why: string) => {
+    if (env[name] === undefined) problems.push(`${name} is required ${why}`);
+  };
+  if (env.AUTH_MODE === 'jwks') {
+    require('AUTH_ISSUER', 'when AUTH_MODE=jwks');
+    require('AUTH_AUDIENCE', 'when AUTH_MODE=jwks');
+    if (!env.AUTH_JWKS && !env.AUTH_JWKS_URL) problems.push('AUTH_JWKS_URL or AUTH_JWKS is required when AUTH_MODE=jwks');
+  }
+  if (env.STAGE !== 'local') {
+    if (env.AUTH_MODE !== 'authorizer') problems.push('AUTH_MODE must be "authorizer" in a deployed stage');
+    require('JITSI_SECRET_ARN', 'in a deployed stage (the signing key lives in Secrets Manager)');
+    // Fail at cold start, not at the first recording: there is no safe fallback key in Lambda.
+    require('RECORDINGS_KMS_KEY_ID', 'in a deployed stage (recording metadata is encrypted under it)');
+    if (!env.TURN_SECRET_ARN && !(env.TURN_USERNAME && env.TURN_PASSWORD)) {
+      problems.push('TURN_SECRET_ARN or TURN_USERNAME/TURN_PASSWORD is required in a deployed stage');
+    }
+    if (env.EVENTS_MODE === 'eventbridge') require('EVENT_BUS_NAME', 'when EVENTS_MODE=eventbridge');
+  }
+  if (env.JITSI_JWT_ALG === 'RS256') require('JITSI_JWT_KID', 'when JITSI_JWT_ALG=RS256');
+  if (env.JITSI_JAAS && env.JITSI_JWT_ALG !== 'RS256') problems.push('JITSI_JAAS needs JITSI_JWT_ALG=RS256');
+  if ((env.TURN_USERNAME === undefined) !== (env.TURN_PASSWORD === undefined)) {
+    problems.push('TURN_PASSWORD: TURN_USERNAME and TURN_PASSWORD go together');
+  }
+  env.WEBHOOK_URLS.forEach((url, position) => {
+    // The position, not the URL: a receiver's query string may hold its own token.
+    const problem = webhookUrlProblem(url, env.STAGE);
+    if (problem) problems.push(`WEBHOOK_URLS entry ${position + 1} ${problem}`);
+  });
+  if (env.WEBHOOK_URLS.length > 0 && !env.WEBHOOK_SECRET_ARN && (env.STAGE !== 'local' || !env.WEBHOOK_SECRET)) {
+    const where = env.STAGE === 'local' ? 'WEBHOOK_SECRET (or WEBHOOK_SECRET_ARN)' : 'WEBHOOK_SECRET_ARN (the signing secret in Secrets Manager)';
+    problems.push(`WEBHOOK_URLS needs ${where} to sign with`);
+  }
 }
 
 export class ConfigError extends Error {
@@ -170,18 +548,59 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  // Treat empty strings as unset, as shells and CDK context often produce them.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    // Name the variable and the rule, never the value: some of these are secrets.
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'} ${issue.message}`));
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  const deployed = env.STAGE !== undefined && env.STAGE !== '' && env.STAGE !== 'local';
+  for (const [name, spec] of Object.entries(VARIABLES) as [VariableName, VariableSpec][]) {
+    const raw = env[name];
+    // Empty strings count as unset, as shells and CDK context often produce them.
+    if (raw === undefined || raw === '') {
+      if (deployed && spec.deployedDefault === false) {
+        problems.push(`${name} must be set in a deployed stage (the local default only works on a developer's machine)`);
+      }
+      values[name] = defaultValue(spec);
+      continue;
+    }
+    const parsed = parseValue(spec.kind, raw);
+    if ('problem' in parsed) problems.push(invalidValueMessage(name, spec, raw));
+    else values[name] = parsed.value;
   }
-  return {
-    ...parsed.data,
-    turnsPortConfigured: cleaned.TURNS_PORT !== undefined,
-    webhookUrls: parsed.data.WEBHOOK_URLS === undefined ? [] : splitWebhookUrls(parsed.data.WEBHOOK_URLS),
-  };
+  crossChecks(values as RawEnv, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...(values as RawEnv), turnsPortConfigured: env.TURNS_PORT !== undefined && env.TURNS_PORT !== '' };
+}
+
+/** The variables a stage's CDK context sets, with their context keys. */
+export const CONTEXT_VARIABLES = (Object.entries(VARIABLES) as [VariableName, VariableSpec][]).flatMap(([name, spec]) =>
+  spec.source === 'context' && spec.context ? [{ name, spec, key: spec.context }] : [],
+);
+
+/** The environment string for a context value (lists comma-joined), or undefined when unset. */
+export function contextValueToEnv(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(String).join(',');
+  return String(value);
+}
+
+/**
+ * Every function's environment: the stage context's variables plus what the stack itself sets.
+ * Only declared variables get through, so a typo in the stack fails the synth.
+ */
+export function functionEnvironment(
+  context: Readonly<Record<string, unknown>>,
+  fromStack: Partial<Record<VariableName, string>>,
+): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const { name, key } of CONTEXT_VARIABLES) {
+    const value = contextValueToEnv(context[key]);
+    if (value !== undefined) environment[name] = value;
+  }
+  for (const [name, value] of Object.entries(fromStack)) {
+    const spec: VariableSpec | undefined = VARIABLES[name as VariableName];
+    if (!spec || spec.source !== 'stack') throw new Error(`${name} is not a variable the stack sets (see VARIABLES in shared/config.ts)`);
+    if (value !== undefined) environment[name] = value;
+  }
+  return environment;
 }
 
 let cached: Config | undefined;

@@ -12,7 +12,7 @@ export const handler = sqsDeliveryHandler({
   sqs: new SQSClient({ region: config.AWS_REGION, maxAttempts: 3 }),
   queueUrl: config.WEBHOOK_QUEUE_URL,
   deadLetterQueueUrl: config.WEBHOOK_DEAD_LETTER_QUEUE_URL,
-  urls: config.webhookUrls,
+  urls: config.WEBHOOK_URLS,
   secret: getWebhookSecret,
   stage: config.STAGE,
 });

@@ -1,4 +1,15 @@
 import * as z from 'zod/mini';
+import {
+  CONTEXT_VARIABLES,
+  contextValueToEnv,
+  describeKind,
+  invalidValueMessage,
+  parseValue,
+  type RawEnv,
+  type VariableKind,
+  type VariableName,
+  type VARIABLES,
+} from '../../shared/config';
 
 // Per-stage settings: the facts of each environment live in cdk.json context under `stages`;
 // the policy that follows from the stage (retention, deletion protection, alarm thresholds,
@@ -7,62 +18,18 @@ import * as z from 'zod/mini';
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
 
-const hostName = z.string().check(z.regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name, without scheme or port'));
-const port = (defaultValue: number) => z._default(z.number().check(z.int(), z.gte(1), z.lte(65535)), defaultValue);
-const seconds = (min: number, max: number, defaultValue: number) =>
-  z._default(z.number().check(z.int(), z.gte(min), z.lte(max)), defaultValue);
 const origin = z.string().check(z.regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/, 'must be an origin: scheme://host[:port], no path'));
 
-/** One stage's context (`cdk.json` → `context.stages.<stage>`). Defaults are documented in ops/deploy.md. */
-export const stageContextSchema = z.strictObject({
-  /** Host name of the Jitsi Meet deployment (JITSI_DOMAIN). */
-  jitsiDomain: hostName,
-  /** Public URL of Jitsi Meet (JITSI_PUBLIC_URL). */
-  jitsiPublicUrl: z.httpUrl(),
-  /** Jitsi app id: the token's `iss` (JITSI_APP_ID). */
-  jitsiAppId: z.string().check(z.minLength(1)),
-  /** The token's `aud` (JITSI_JWT_AUDIENCE). Default `jitsi`. */
-  jitsiJwtAudience: z._default(z.string().check(z.minLength(1)), 'jitsi'),
-  /** Token signature (JITSI_JWT_ALG): HS256 with the app secret (default) or RS256 with a key id. */
-  jitsiJwtAlg: z._default(z.enum(['HS256', 'RS256']), 'HS256'),
-  /** Key id for RS256 (JITSI_JWT_KID); a `kid` in the secret takes precedence. */
-  jitsiJwtKid: z.optional(z.string().check(z.minLength(1))),
-  /** RS256 only: the PEM public key Jitsi trusts, so the probe's JWT canary checks the key pair (JITSI_JWT_PUBLIC_KEY). */
-  jitsiJwtPublicKey: z.optional(z.string().check(z.regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key'))),
-  /** 8x8 JaaS token shape (JITSI_JAAS); needs RS256. Default false. */
-  jitsiJaas: z._default(z.boolean(), false),
-  /** Jitsi token lifetime (JITSI_TOKEN_TTL_SECONDS). Default 60, at most 3600. */
-  jitsiTokenTtlSeconds: seconds(10, 3600, 60),
-  /** TURN server host name (TURN_HOST). */
-  turnHost: hostName,
-  /** Default 3478. */
-  turnPort: port(3478),
-  /** TLS port; set it only where TURNS is served: the probe checks TLS only when TURNS_PORT is set. */
-  turnsPort: z.optional(z.number().check(z.int(), z.gte(1), z.lte(65535))),
-  /** TURN credential lifetime (TURN_CREDENTIAL_TTL_SECONDS). Default 12 h. */
-  turnCredentialTtlSeconds: seconds(600, 7 * 24 * 3600, 12 * 3600),
-  /** Optional Jibri host (JIBRI_HOST). */
-  jibriHost: z.optional(hostName),
-  /** Version of the recording consent text the apps show (CONSENT_TEXT_VERSION). Default v1. */
-  consentTextVersion: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,32}$/)), 'v1'),
-  /** Optional internal health URLs the probes read (JVB_HEALTH_URL, JICOFO_HEALTH_URL). */
-  jvbHealthUrl: z.optional(z.httpUrl()),
-  jicofoHealthUrl: z.optional(z.httpUrl()),
-  /** Optional videobridge /colibri/stats URL (JVB_STATS_URL): its metrics, dashboard row and alarms. */
-  jvbStatsUrl: z.optional(z.httpUrl()),
-  /** Probe period (PROBE_INTERVAL_SECONDS); EventBridge schedules run in whole minutes. Default 60. */
-  probeIntervalSeconds: z._default(
-    z.number().check(z.int(), z.gte(60), z.lte(3600), z.multipleOf(60, 'must be a whole number of minutes')),
-    60,
-  ),
-  /** How long a function reuses a fetched secret (SECRETS_CACHE_TTL_SECONDS). Default 300. */
-  secretsCacheTtlSeconds: seconds(1, 24 * 3600, 300),
+/**
+ * The stage context keys that are not function variables. The function variables' keys
+ * (jitsiDomain, jitsiTokenTtlSeconds, …) come from VARIABLES in shared/config.ts, checked by the
+ * same rules as at cold start.
+ */
+export const infraContextSchema = z.object({
   /** Identity provider issuer URL: the JWT authorizer checks `iss` against it (AUTH_ISSUER). */
   authIssuer: z.httpUrl(),
   /** Accepted `aud` values (the first one is passed on as AUTH_AUDIENCE). */
   authAudience: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
-  /** Name of the roles claim (ROLES_CLAIM). Default `roles`. */
-  rolesClaim: z._default(z.string().check(z.minLength(1)), 'roles'),
   /** The API's public URL as clients call it (custom domain): npm run csp puts it in connect-src. */
   apiUrl: z.optional(z.httpUrl()),
   /** Where the apps open the live channel (wss://…), when not on the API's host: also in connect-src. */
@@ -74,13 +41,51 @@ export const stageContextSchema = z.strictObject({
   /** HTTP API stage throttling: steady requests per second and burst. Defaults 50 and 100. */
   throttleRateLimit: z._default(z.number().check(z.gte(1)), 50),
   throttleBurstLimit: z._default(z.number().check(z.int(), z.gte(1)), 100),
-  /** The rollback switch (CALLS_ENABLED): false makes start and join answer 503 feature_disabled. Default true. */
-  callsEnabled: z._default(z.boolean(), true),
-  /** Webhook receivers (WEBHOOK_URLS), https only; when set, the stack adds the signed delivery path. Default none. */
-  webhookUrls: z.optional(z.array(z.url({ protocol: /^https$/ }))),
+  /** Node's --enable-source-maps in every function (readable stack traces, slower cold start). Default false. */
+  sourceMaps: z._default(z.boolean(), false),
 });
 
-export type StageContext = z.infer<typeof stageContextSchema>;
+type ContextKeyOf<N extends VariableName> = (typeof VARIABLES)[N] extends { context: infer K extends string } ? K : never;
+/** The function variables a stage sets, by context key, typed as the functions read them. */
+export type VariableContext = { [N in VariableName as ContextKeyOf<N>]: RawEnv[N] };
+export type StageContext = z.infer<typeof infraContextSchema> & VariableContext;
+
+const jsonTypeOk = (kind: VariableKind, value: unknown) => {
+  if (kind.type === 'integer') return typeof value === 'number';
+  if (kind.type === 'boolean') return typeof value === 'boolean';
+  if (kind.type === 'webhook-urls' || kind.type === 'schemes')
+    return Array.isArray(value) && value.every((item) => typeof item === 'string');
+  return typeof value === 'string';
+};
+
+// EventBridge schedules run in whole minutes; the local server may probe more often.
+const stageRules: Partial<Record<VariableName, (value: number) => string | undefined>> = {
+  PROBE_INTERVAL_SECONDS: (value) =>
+    value >= 60 && value % 60 === 0 ? undefined : 'must be a whole number of minutes (60, 120, … 3600) in a deployed stage',
+};
+
+function parseVariableContext(raw: Record<string, unknown>, prefix: string, problems: string[]): VariableContext {
+  const values: Record<string, unknown> = {};
+  for (const { name, spec, key } of CONTEXT_VARIABLES) {
+    const value = raw[key];
+    const label = `${prefix}.${key}`;
+    if (value === undefined) {
+      if (spec.deployedDefault === false) problems.push(`${label} is required (${name}: ${describeKind(spec.kind)})`);
+      else if (spec.default !== undefined) values[key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+      continue;
+    }
+    const asEnv = contextValueToEnv(value) ?? '';
+    const parsed = jsonTypeOk(spec.kind, value) ? parseValue(spec.kind, asEnv) : { problem: describeKind(spec.kind) };
+    if ('problem' in parsed) {
+      problems.push(`${invalidValueMessage(label, spec, asEnv, JSON.stringify(value))} (${name})`);
+      continue;
+    }
+    const extra = stageRules[name]?.(parsed.value as number);
+    if (extra) problems.push(`${label} ${extra} (${name})`);
+    values[key] = parsed.value;
+  }
+  return values as VariableContext;
+}
 
 export interface StagePolicy {
   readonly logRetentionDays: number;
@@ -142,6 +147,12 @@ export const STAGE_POLICY: Record<Stage, StagePolicy> = {
 export interface StageSettings {
   readonly stage: Stage;
   readonly context: StageContext;
+  /**
+   * The function variables this stage sets itself (context or command line), by context key: only
+   * these go into the function environment, where the same declared defaults fill the rest. A
+   * default put there would read as set (TURNS_PORT set turns on the probe's TLS check).
+   */
+  readonly variables: Readonly<Record<string, unknown>>;
   readonly policy: StagePolicy;
 }
 
@@ -172,14 +183,23 @@ export function resolveStageSettings(stageValue: unknown, stagesContext: unknown
   const stage = parseStage(stageValue);
   const raw = (stagesContext as Record<string, unknown> | undefined)?.[stage];
   if (raw === undefined) throw new StageConfigError(`cdk.json context has no stages.${stage}`);
-  const parsed = stageContextSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `stages.${stage}.${issue.path.join('.')} ${issue.message}`);
-    throw new StageConfigError(`Invalid context: ${problems.join('; ')}`);
-  }
+  const prefix = `stages.${stage}`;
+  const problems: string[] = [];
+  const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const known = new Set([...Object.keys(infraContextSchema.shape), ...CONTEXT_VARIABLES.map(({ key }) => key)]);
+  for (const key of Object.keys(record)) if (!known.has(key)) problems.push(`${prefix}.${key} is not a known setting`);
+  const variables = parseVariableContext(record, prefix, problems);
+  const infraKeys = Object.fromEntries(Object.entries(record).filter(([key]) => key in infraContextSchema.shape));
+  const infra = infraContextSchema.safeParse(infraKeys);
+  if (!infra.success) problems.push(...infra.error.issues.map((issue) => `${prefix}.${issue.path.join('.')} ${issue.message}`));
+  if (!infra.success || problems.length > 0) throw new StageConfigError(`Invalid context: ${problems.join('; ')}`);
+  const parsed: StageContext = { ...infra.data, ...variables };
   const context =
-    overrides.callsEnabled === undefined
-      ? parsed.data
-      : { ...parsed.data, callsEnabled: parseFlag('callsEnabled', overrides.callsEnabled) };
-  return { stage, context, policy: STAGE_POLICY[stage] };
+    overrides.callsEnabled === undefined ? parsed : { ...parsed, callsEnabled: parseFlag('callsEnabled', overrides.callsEnabled) };
+  const stageVariables = Object.fromEntries(
+    CONTEXT_VARIABLES.flatMap(({ key }) =>
+      key in record || (key === 'callsEnabled' && overrides.callsEnabled !== undefined) ? [[key, context[key as keyof StageContext]]] : [],
+    ),
+  );
+  return { stage, context, variables: stageVariables, policy: STAGE_POLICY[stage] };
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod/mini';
+import { readVariable } from '../../shared/config';
 import { routes, type ApiRoute } from '../routes';
 import { compilePath } from './api-event';
 import { localAuthorizer, MAX_BEARER_BYTES } from './authorizer';
@@ -15,12 +16,6 @@ import { assertPortFree, LocalStartError, lockDataDir, prepareDataDir, watchPare
 // `npm run dev`: the same handlers that run in Lambda, behind a tiny HTTP server that builds
 // API Gateway v2 events, with DynamoDB Local (kept in DATA_DIR) as the store, or the DynamoDB
 // at DYNAMODB_ENDPOINT when that is set.
-
-const localSettings = z.object({
-  PORT: z._default(z.pipe(z.coerce.number(), z.int().check(z.gte(1), z.lte(65535))), 3000),
-  DATA_DIR: z._default(z.string().check(z.minLength(1)), '.data'),
-  TABLE_NAME: z._default(z.string().check(z.minLength(3)), 'jitsi-calls-local'),
-});
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
 // After a 413 the rest of the body is read and dropped for this long (or this much) before the
@@ -117,7 +112,12 @@ export async function startLocalServer(
   options: { log?: (line: string) => void } = {},
 ): Promise<LocalServer> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const settings = z.parse(localSettings, Object.fromEntries(Object.entries(env).filter(([, value]) => value)));
+  // Declared in shared/config.ts: a bad value names the variable and its valid values.
+  const settings = {
+    PORT: readVariable('PORT', env),
+    DATA_DIR: readVariable('DATA_DIR', env),
+    TABLE_NAME: readVariable('TABLE_NAME', env),
+  };
   const dataDir = prepareDataDir(settings.DATA_DIR);
   const url = `http://127.0.0.1:${settings.PORT}`;
   const lock = lockDataDir(dataDir, url);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { coldStartReport } from './cold-start';
 
 // `npm run bench`: speed and memory figures as tables. Targets live here, not in timed tests.
 // Everything runs on this machine: DynamoDB Local on loopback, handlers in-process.
@@ -166,3 +167,4 @@ console.table([api.capacity.crowd]);
 console.log('\nMemory after the run');
 console.table(api.memory);
 console.log('\nBundle sizes per function: npm run build (fails over budget).');
+console.log(`\n${await coldStartReport()}`);

@@ -1,4 +1,4 @@
-import { SignJWT, importPKCS8, type CryptoKey } from 'jose';
+import { createHmac, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import type { JitsiSigningKey } from '../secrets/provider';
 
 // Claims that Jitsi's Prosody token plugin (mod_auth_token / token_verification) checks.
@@ -50,18 +50,28 @@ export interface MintedToken {
   expiresAt: Date;
 }
 
-const rsaKeys = new Map<string, Promise<CryptoKey>>();
-const encoder = new TextEncoder();
+// Signed with node:crypto directly: no JOSE library in the bundle, and the key is imported once
+// per key per container (a PEM import costs milliseconds; an HMAC key object makes a mint microseconds).
+const keyObjects = new Map<string, KeyObject>();
 
-function signingKey(key: JitsiSigningKey): Promise<CryptoKey | Uint8Array> {
-  if (key.alg === 'HS256') return Promise.resolve(encoder.encode(key.secret));
-  // Importing a PEM costs a few ms: once per key per container.
-  let imported = rsaKeys.get(key.privateKeyPem);
-  if (!imported) {
-    imported = importPKCS8(key.privateKeyPem, 'RS256');
-    rsaKeys.set(key.privateKeyPem, imported);
+function keyObject(pem: string): KeyObject {
+  let key = keyObjects.get(pem);
+  if (!key) {
+    key = createPrivateKey(pem);
+    keyObjects.set(pem, key);
   }
-  return imported;
+  return key;
+}
+
+const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+function signJwt(header: Record<string, string | undefined>, claims: Record<string, unknown>, key: JitsiSigningKey): string {
+  const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+  const signature =
+    key.alg === 'HS256'
+      ? createHmac('sha256', key.secret).update(input).digest()
+      : sign('sha256', Buffer.from(input), keyObject(key.privateKeyPem));
+  return `${input}.${base64url(signature)}`;
 }
 
 export function jitsiUserContext(user: JitsiUser, role: JitsiRole): Record<string, string | boolean> {
@@ -87,22 +97,21 @@ export async function mintJitsiToken(request: JitsiTokenRequest, settings: Jitsi
       ? { alg: 'HS256', typ: 'JWT' }
       : { alg: 'RS256', typ: 'JWT', kid: settings.jaas ? `${settings.appId}/${key.kid}` : key.kid };
 
-  const token = await new SignJWT({
+  const claims = {
     room,
     context: {
       user: jitsiUserContext(request.user, request.role),
       // Always explicit: a moderator token without features gets every feature by Jitsi's defaults.
       features: { ...request.role.features },
     },
-  })
-    .setProtectedHeader(header)
-    .setAudience(settings.audience)
-    .setIssuer(settings.jaas ? 'chat' : settings.appId)
-    .setSubject(settings.jaas ? settings.appId : settings.domain)
-    .setIssuedAt(issuedAt)
-    .setNotBefore(issuedAt - NOT_BEFORE_SKEW_SECONDS)
-    .setExpirationTime(expiresAt)
-    .sign(await signingKey(key));
+    aud: settings.audience,
+    iss: settings.jaas ? 'chat' : settings.appId,
+    sub: settings.jaas ? settings.appId : settings.domain,
+    iat: issuedAt,
+    nbf: issuedAt - NOT_BEFORE_SKEW_SECONDS,
+    exp: expiresAt,
+  };
+  const token = signJwt(header, claims, key);
 
   return { token, expiresAt: new Date(expiresAt * 1000) };
 }

@@ -1,4 +1,6 @@
+import { BlockList, isIP } from 'node:net';
 import * as z from 'zod/mini';
+import { getConfig } from '../config';
 import { isoDateTime } from './time';
 
 /**
@@ -9,9 +11,78 @@ import { isoDateTime } from './time';
 export const MAX_URI_LENGTH = 1800;
 const URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 
-const uri = z
-  .string()
-  .check(z.maxLength(MAX_URI_LENGTH), z.regex(URI_PATTERN, 'must be an absolute URI (scheme:…) of RFC 3986 characters'));
+// The service stores these for recorders and players to fetch later: a URI aimed at the
+// metadata endpoint, loopback or a private network would turn that fetch against us.
+// Two lists: Node matches an IPv4 address against IPv4-mapped IPv6 rules in the same list.
+const blocked4 = new BlockList();
+const blocked6 = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 3],
+] as const) {
+  blocked4.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 127],
+  ['::ffff:0:0', 96],
+  ['64:ff9b::', 96],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const) {
+  blocked6.addSubnet(network, prefix, 'ipv6');
+}
+const LOCAL_NAMES = /^(localhost|localhost\.localdomain|ip6-localhost|ip6-loopback|metadata\.google\.internal)$|\.(localhost|local)$/;
+
+/** The host a URI points at, as a resolver would see it; undefined when there is none. */
+function hostOf(uri: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(uri).hostname;
+  } catch {
+    return undefined;
+  }
+  if (host === '') return undefined;
+  // Schemes like s3: keep the host as written; the http parser normalizes 0x7f.1 or 2130706433 to 127.0.0.1.
+  try {
+    host = new URL(`http://${host}/`).hostname;
+  } catch {
+    return host.toLowerCase();
+  }
+  return host.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+}
+
+export function uriProblem(uri: string, schemes: readonly string[]): string | undefined {
+  const scheme = uri.slice(0, uri.indexOf(':')).toLowerCase();
+  if (!schemes.includes(scheme)) return `scheme "${scheme}" is not accepted; use ${schemes.join(' or ')}`;
+  const host = hostOf(uri);
+  if (host === undefined) return 'must name a host or bucket (scheme://host/…)';
+  const family = isIP(host);
+  const isBlocked = family === 0 ? LOCAL_NAMES.test(host) : family === 4 ? blocked4.check(host, 'ipv4') : blocked6.check(host, 'ipv6');
+  return isBlocked ? 'must not point at a loopback, link-local or private address' : undefined;
+}
+
+const uri = z.string().check(
+  z.maxLength(MAX_URI_LENGTH),
+  z.regex(URI_PATTERN, 'must be an absolute URI (scheme:…) of RFC 3986 characters'),
+  z.superRefine((value, ctx) => {
+    if (!URI_PATTERN.test(value)) return;
+    const problem = uriProblem(value, getConfig().RECORDING_URI_SCHEMES);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  }),
+  z.describe(
+    'An absolute URI whose scheme the stage accepts (RECORDING_URI_SCHEMES, default s3 and https) and whose host is not loopback, link-local or private (IPv4 or IPv6) nor a name like localhost.',
+  ),
+);
 const utcTime = isoDateTime();
 
 export const RecordingControlBody = z.strictObject({

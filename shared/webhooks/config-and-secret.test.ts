@@ -16,9 +16,9 @@ const deployed = {
 
 describe('WEBHOOK_URLS and WEBHOOK_SECRET in the config', () => {
   it('is off by default and splits a comma-separated list', () => {
-    expect(loadConfig({}).webhookUrls).toEqual([]);
+    expect(loadConfig({}).WEBHOOK_URLS).toEqual([]);
     const config = loadConfig({ WEBHOOK_URLS: 'https://erp.example/hooks, http://127.0.0.1:9999/h', WEBHOOK_SECRET: SECRET });
-    expect(config.webhookUrls).toEqual(['https://erp.example/hooks', 'http://127.0.0.1:9999/h']);
+    expect(config.WEBHOOK_URLS).toEqual(['https://erp.example/hooks', 'http://127.0.0.1:9999/h']);
   });
 
   it('names the bad entry by position, never its value', () => {
@@ -39,7 +39,7 @@ describe('WEBHOOK_URLS and WEBHOOK_SECRET in the config', () => {
     expect(() => loadConfig({ ...deployed, WEBHOOK_URLS: 'http://127.0.0.1/h', WEBHOOK_SECRET_ARN: ARN })).toThrow(
       /entry 1 must be https in a deployed stage/,
     );
-    expect(loadConfig({ ...deployed, WEBHOOK_URLS: 'https://erp.example/h', WEBHOOK_SECRET_ARN: ARN }).webhookUrls).toHaveLength(1);
+    expect(loadConfig({ ...deployed, WEBHOOK_URLS: 'https://erp.example/h', WEBHOOK_SECRET_ARN: ARN }).WEBHOOK_URLS).toHaveLength(1);
   });
 });
 

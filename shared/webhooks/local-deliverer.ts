@@ -38,7 +38,7 @@ export interface LocalDeliverer {
 
 export async function startWebhookDeliverer(options: LocalDelivererOptions): Promise<LocalDeliverer> {
   const config = getConfig();
-  const urls = options.urls ?? config.webhookUrls;
+  const urls = options.urls ?? config.WEBHOOK_URLS;
   const secret = options.secret ?? (urls.length > 0 ? await getWebhookSecret() : '');
   const store = localWebhookStore(options.dataDir ?? config.DATA_DIR);
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;

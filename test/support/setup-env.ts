@@ -11,7 +11,6 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 Object.assign(process.env, {
   STAGE: 'local',
   AWS_REGION: 'us-east-1',
-  DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
   TABLE_NAME: `test-${randomBytes(6).toString('hex')}`,
   DATA_DIR: dataDir,
   EVENTS_MODE: 'local',
@@ -25,3 +24,6 @@ Object.assign(process.env, {
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 });
+// Only the integration project starts DynamoDB Local (test/support/global-setup.ts).
+const dynamodbEndpoint = inject('dynamodbEndpoint');
+if (dynamodbEndpoint) process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
