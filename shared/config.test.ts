@@ -107,7 +107,9 @@ describe('config declared once', () => {
       'https://erp.example/hook',
       'http://127.0.0.1:9000/h',
     ]);
-    expect(() => loadConfig({ WEBHOOK_URLS: 'http://erp.example/hook' })).toThrow(/WEBHOOK_URLS must be comma-separated https:\/\/ URLs/);
+    expect(() => loadConfig({ WEBHOOK_URLS: 'http://erp.example/hook' })).toThrow(
+      /WEBHOOK_URLS entry 1 must be https \(or http to a loopback host\)$/,
+    );
   });
 
   it('reads recording URI schemes as a lowercase list', () => {

@@ -471,11 +471,11 @@ export function parseValue(kind: VariableKind, raw: string): Parsed {
       return raw.startsWith('arn:') ? { value: raw } : problem;
     case 'webhook-urls': {
       const urls = splitList(raw);
-      const ok = urls.every((item) => {
+      const bad = urls.findIndex((item) => {
         const parsed = isHttpUrl(item) ? parseUrl(item) : undefined;
-        return parsed !== undefined && (parsed.protocol === 'https:' || LOOPBACK_HOSTS.has(parsed.hostname));
+        return parsed === undefined || (parsed.protocol !== 'https:' && !LOOPBACK_HOSTS.has(parsed.hostname));
       });
-      return ok ? { value: urls } : problem;
+      return bad < 0 ? { value: urls } : { problem: `entry ${bad + 1} must be https (or http to a loopback host)` };
     }
     case 'schemes': {
       const schemes = splitList(raw).map((scheme) => scheme.toLowerCase());
@@ -487,8 +487,16 @@ export function parseValue(kind: VariableKind, raw: string): Parsed {
 const shown = (raw: string) => JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw);
 
 /** `JITSI_TOKEN_TTL_SECONDS must be an integer from 10 to 3600; got "abc"`; a secret's value is never shown. */
-export function invalidValueMessage(label: string, spec: VariableSpec, raw: string, display = shown(raw)): string {
-  return `${label} ${describeKind(spec.kind)}${spec.secret ? '' : `; got ${display}`}`;
+export function invalidValueMessage(
+  label: string,
+  spec: VariableSpec,
+  raw: string,
+  display = shown(raw),
+  problem = describeKind(spec.kind),
+): string {
+  // A webhook receiver's URL may carry its own token in the query: named by position, never shown.
+  const hidden = spec.secret || spec.kind.type === 'webhook-urls';
+  return `${label} ${problem}${hidden ? '' : `; got ${display}`}`;
 }
 
 function defaultValue(spec: VariableSpec): string | number | boolean | string[] | undefined {
@@ -501,7 +509,7 @@ export function readVariable<N extends VariableName>(name: N, env: Record<string
   const raw = env[name];
   if (raw === undefined || raw === '') return defaultValue(spec) as RawEnv[N];
   const parsed = parseValue(spec.kind, raw);
-  if ('problem' in parsed) throw new ConfigError([invalidValueMessage(name, spec, raw)]);
+  if ('problem' in parsed) throw new ConfigError([invalidValueMessage(name, spec, raw, undefined, parsed.problem)]);
   return parsed.value as RawEnv[N];
 }
 
@@ -529,15 +537,13 @@ function crossChecks(env: RawEnv, problems: string[]): void {
   if ((env.TURN_USERNAME === undefined) !== (env.TURN_PASSWORD === undefined)) {
     problems.push('TURN_PASSWORD: TURN_USERNAME and TURN_PASSWORD go together');
   }
-  env.WEBHOOK_URLS.forEach((url, position) => {
+  // Stage-aware (plain http only to a loopback receiver of the local server). The signing secret is
+  // the deliverer's to require: every function gets WEBHOOK_URLS, only the deliverer signs.
+  (env.WEBHOOK_URLS ?? []).forEach((url, position) => {
     // The position, not the URL: a receiver's query string may hold its own token.
     const problem = webhookUrlProblem(url, env.STAGE);
     if (problem) problems.push(`WEBHOOK_URLS entry ${position + 1} ${problem}`);
   });
-  if (env.WEBHOOK_URLS.length > 0 && !env.WEBHOOK_SECRET_ARN && (env.STAGE !== 'local' || !env.WEBHOOK_SECRET)) {
-    const where = env.STAGE === 'local' ? 'WEBHOOK_SECRET (or WEBHOOK_SECRET_ARN)' : 'WEBHOOK_SECRET_ARN (the signing secret in Secrets Manager)';
-    problems.push(`WEBHOOK_URLS needs ${where} to sign with`);
-  }
 }
 
 export class ConfigError extends Error {
@@ -562,7 +568,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       continue;
     }
     const parsed = parseValue(spec.kind, raw);
-    if ('problem' in parsed) problems.push(invalidValueMessage(name, spec, raw));
+    if ('problem' in parsed) problems.push(invalidValueMessage(name, spec, raw, undefined, parsed.problem));
     else values[name] = parsed.value;
   }
   crossChecks(values as RawEnv, problems);

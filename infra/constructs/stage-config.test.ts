@@ -17,7 +17,7 @@ describe('stage context', () => {
       'stages.dev.jitsiTokenTtlSeconds must be an integer from 10 to 3600; got "abc" (JITSI_TOKEN_TTL_SECONDS)',
     );
     expect(() => resolveStageSettings('dev', withDev({ webhookUrls: ['http://erp.example/hook'] }))).toThrow(
-      /stages\.dev\.webhookUrls must be/,
+      /stages\.dev\.webhookUrls entry 1 must be https/,
     );
   });
 

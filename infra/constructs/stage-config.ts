@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { webhookUrlProblem } from '../../shared/webhooks/urls';
 import {
   CONTEXT_VARIABLES,
   contextValueToEnv,
@@ -59,9 +60,14 @@ const jsonTypeOk = (kind: VariableKind, value: unknown) => {
 };
 
 // EventBridge schedules run in whole minutes; the local server may probe more often.
-const stageRules: Partial<Record<VariableName, (value: number) => string | undefined>> = {
-  PROBE_INTERVAL_SECONDS: (value) =>
+const stageRules: Partial<Record<VariableName, (value: never) => string | undefined>> = {
+  PROBE_INTERVAL_SECONDS: (value: number) =>
     value >= 60 && value % 60 === 0 ? undefined : 'must be a whole number of minutes (60, 120, … 3600) in a deployed stage',
+  // Plain http is for loopback receivers of the local server only.
+  WEBHOOK_URLS: (urls: string[]) => {
+    const bad = urls.findIndex((url) => webhookUrlProblem(url, 'deployed') !== undefined);
+    return bad < 0 ? undefined : `entry ${bad + 1} must be https in a deployed stage`;
+  },
 };
 
 function parseVariableContext(raw: Record<string, unknown>, prefix: string, problems: string[]): VariableContext {
@@ -77,10 +83,10 @@ function parseVariableContext(raw: Record<string, unknown>, prefix: string, prob
     const asEnv = contextValueToEnv(value) ?? '';
     const parsed = jsonTypeOk(spec.kind, value) ? parseValue(spec.kind, asEnv) : { problem: describeKind(spec.kind) };
     if ('problem' in parsed) {
-      problems.push(`${invalidValueMessage(label, spec, asEnv, JSON.stringify(value))} (${name})`);
+      problems.push(`${invalidValueMessage(label, spec, asEnv, JSON.stringify(value), parsed.problem)} (${name})`);
       continue;
     }
-    const extra = stageRules[name]?.(parsed.value as number);
+    const extra = stageRules[name]?.(parsed.value as never);
     if (extra) problems.push(`${label} ${extra} (${name})`);
     values[key] = parsed.value;
   }

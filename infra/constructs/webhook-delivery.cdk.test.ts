@@ -50,7 +50,15 @@ describe('webhook delivery path', () => {
         code: { kind: 'placeholder' },
         nag: false,
       }),
-    ).toThrow(/stages\.dev\.webhookUrls\.0/);
+    ).toThrow(/stages\.dev\.webhookUrls entry 1 must be https/);
+    expect(() =>
+      createStageStack(new App({ context: cdkContext }), {
+        stage: 'dev',
+        stages: withWebhooks('dev', ['https://erp.example/h', 'http://127.0.0.1/h']),
+        code: { kind: 'placeholder' },
+        nag: false,
+      }),
+    ).toThrow(/stages\.dev\.webhookUrls entry 2 must be https in a deployed stage/);
   });
 
   it('routes every contract event type from the stage bus to the delivery queue, with the DLQ for failed puts', () => {

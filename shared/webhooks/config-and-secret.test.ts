@@ -9,6 +9,10 @@ const SECRET = 'webhook-signing-secret-never-logged-0123456789';
 const ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:webhook-AbCdEf';
 const deployed = {
   STAGE: 'prod',
+  JITSI_DOMAIN: 'meet.example.com',
+  JITSI_PUBLIC_URL: 'https://meet.example.com',
+  JITSI_APP_ID: 'calls',
+  TURN_HOST: 'turn.example.com',
   JITSI_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:jitsi',
   TURN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:turn',
   RECORDINGS_KMS_KEY_ID: 'arn:aws:kms:us-east-1:111122223333:alias/recordings',
@@ -28,13 +32,11 @@ describe('WEBHOOK_URLS and WEBHOOK_SECRET in the config', () => {
     expect(attempt).not.toThrow(/hidden/);
   });
 
-  it('needs a signing secret when receivers are configured, from Secrets Manager in a deployed stage', () => {
-    expect(() => loadConfig({ WEBHOOK_URLS: 'https://erp.example/h' })).toThrow(/WEBHOOK_URLS needs WEBHOOK_SECRET/);
+  it('leaves the signing secret to the deliverer, and allows plain http only to loopback receivers of the local server', () => {
+    // Every function gets WEBHOOK_URLS; only the deliverer signs, and refuses to start without a secret.
+    expect(loadConfig({ WEBHOOK_URLS: 'https://erp.example/h' }).WEBHOOK_URLS).toEqual(['https://erp.example/h']);
     expect(() => loadConfig({ WEBHOOK_URLS: 'https://erp.example/h', WEBHOOK_SECRET: 'short' })).toThrow(
       /WEBHOOK_SECRET must be at least 32/,
-    );
-    expect(() => loadConfig({ ...deployed, WEBHOOK_URLS: 'https://erp.example/h', WEBHOOK_SECRET: SECRET })).toThrow(
-      /needs WEBHOOK_SECRET_ARN/,
     );
     expect(() => loadConfig({ ...deployed, WEBHOOK_URLS: 'http://127.0.0.1/h', WEBHOOK_SECRET_ARN: ARN })).toThrow(
       /entry 1 must be https in a deployed stage/,
@@ -81,5 +83,21 @@ describe('the webhook signing secret', () => {
     );
     expect(error?.message).toMatch(/webhook secret in Secrets Manager is malformed \(secret: too_small\)/);
     expect(error?.message).not.toContain('too-short-to-sign');
+  });
+});
+
+describe('the local deliverer', () => {
+  it('refuses to start with receivers but no signing secret, naming WEBHOOK_SECRET', async () => {
+    const { startWebhookDeliverer } = await import('./local-deliverer');
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    await expect(
+      startWebhookDeliverer({
+        source: () => () => undefined,
+        urls: ['https://erp.example/h'],
+        dataDir: mkdtempSync(join(tmpdir(), 'wh-')),
+      }),
+    ).rejects.toThrow(/WEBHOOK_SECRET is not set/);
   });
 });
