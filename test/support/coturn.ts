@@ -127,7 +127,7 @@ export async function startCoturn(options: CoturnOptions): Promise<RunningCoturn
 }
 
 /** Polls with STUN Binding requests until coturn answers, it exits, or the deadline passes. */
-async function waitUntilAnswering(server: StunServer, exited: Promise<number | null>, deadlineMs: number): Promise<void> {
+export async function waitUntilAnswering(server: StunServer, exited: Promise<number | null>, deadlineMs: number): Promise<void> {
   const deadline = performance.now() + deadlineMs;
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
@@ -144,7 +144,7 @@ async function waitUntilAnswering(server: StunServer, exited: Promise<number | n
   throw new Error(`no STUN answer on ${server.transport} port ${server.port} within ${deadlineMs} ms`);
 }
 
-async function stopProcess(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+export async function stopProcess(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   process.kill(child.pid!, 'SIGTERM');
   const killer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(child.pid!, 'SIGKILL'), 3000);
