@@ -20,8 +20,7 @@ const name = 'crowdLimiter';
 export function crowdClient(client: DynamoDBClient, width = 32): CrowdClient {
   const waiting: (() => void)[] = [];
   let active = 0;
-  const acquire = () =>
-    active < width ? (active++, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve));
+  const acquire = () => (active < width ? (active++, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)));
   const release = () => {
     const next = waiting.shift();
     if (next) next();
