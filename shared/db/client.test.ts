@@ -14,3 +14,25 @@ describe('endpointSettings', () => {
     }
   });
 });
+
+describe('send', () => {
+  it('answers 503 dependency_unavailable for transport failures under load, not 500', async () => {
+    const { send } = await import('./client');
+    const failures = [
+      Object.assign(new Error('connect EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' }),
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      Object.assign(new Error('too many open files'), { code: 'EMFILE' }),
+      Object.assign(new Error('aborted'), { name: 'AbortError' }),
+      Object.assign(new Error('internal'), { name: 'SomeServiceFault', $fault: 'server' }),
+    ];
+    for (const failure of failures) {
+      await expect(send(Promise.reject(failure))).rejects.toMatchObject({ code: 'dependency_unavailable', status: 503 });
+    }
+  });
+
+  it('passes a client error through for the domain to map', async () => {
+    const { send } = await import('./client');
+    const conditionFailed = Object.assign(new Error('condition'), { name: 'ConditionalCheckFailedException', $fault: 'client' });
+    await expect(send(Promise.reject(conditionFailed))).rejects.toBe(conditionFailed);
+  });
+});

@@ -41,17 +41,32 @@ const UNAVAILABLE = new Set([
   'InternalServerError',
   'ServiceUnavailable',
   'TimeoutError',
+  'RequestTimeout',
+  'AbortError',
   'LimitExceededException',
 ]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+// Transport failures under load (a crowd on one container exhausts sockets or ports) are as transient as throttling.
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EMFILE',
+]);
 
 /** Sends a command; throttling, timeouts and network failures (after the SDK's retries) become 503. */
 export async function send<T>(operation: Promise<T>): Promise<T> {
   try {
     return await operation;
   } catch (error) {
-    const err = error as { name?: string; code?: string; $retryable?: unknown };
-    if (UNAVAILABLE.has(err.name ?? '') || NETWORK_CODES.has(err.code ?? '') || err.$retryable) {
+    const err = error as { name?: string; code?: string; $retryable?: unknown; $fault?: string };
+    if (UNAVAILABLE.has(err.name ?? '') || NETWORK_CODES.has(err.code ?? '') || err.$retryable || err.$fault === 'server') {
       throw dependencyUnavailable('The database', error);
     }
     throw error;
