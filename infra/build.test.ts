@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildBundles, buildFailed, bundleTargets, formatReport, type BundleResult } from './build';
+import { buildBundles, buildFailed, bundleTargets, formatReport, readsSecrets, type BundleResult } from './build';
 import { routes } from './routes';
 import { schedules } from './schedules';
 
@@ -70,6 +70,24 @@ describe('npm run build', () => {
     expect(find(results, 'things.ok').status).toBe('ok');
     expect(buildFailed(results)).toBe(true);
     expect(formatReport(results, 10)).toMatch(/things\.big\s+19\.\d KB .*OVER BUDGET \(10 KB\)/);
+  });
+
+  it('leaves the Secrets Manager client out of a function whose access declares no secrets, and keeps it where it does', async () => {
+    const wanted = new Set(['calls.join', 'calls.leave']);
+    const targets = bundleTargets().filter((target) => wanted.has(target.id));
+    expect(targets.map((target) => [target.id, readsSecrets(target)])).toEqual([
+      ['calls.join', true],
+      ['calls.leave', false],
+    ]);
+    const results = await buildBundles({ outDir, targets });
+    expect(buildFailed(results)).toBe(false);
+    const code = (id: string) => readFileSync(join(outDir, id, 'index.mjs'), 'utf8');
+    expect(code('calls.join')).toContain('GetSecretValue');
+    expect(code('calls.join')).not.toContain('declares no secrets');
+    expect(code('calls.leave')).not.toContain('GetSecretValue');
+    expect(code('calls.leave')).toContain('declares no secrets');
+    // A target without declared access (the webhook deliverer) keeps the client.
+    expect(readsSecrets({ id: 'webhooks.deliver', entry: 'functions/webhooks/deliver.ts' })).toBe(true);
   });
 
   it('reports a bundle that does not compile as failed', async () => {

@@ -261,7 +261,6 @@ describe('least privilege from each route access', () => {
           Variables: Match.objectLike({
             STAGE: stage,
             CALLS_ENABLED: String(cdkContext.stages[stage].callsEnabled),
-            AUTH_MODE: 'authorizer',
             EVENTS_MODE: 'eventbridge',
             TABLE_NAME: Match.anyValue(),
             EVENT_BUS_NAME: Match.anyValue(),
@@ -273,6 +272,20 @@ describe('least privilege from each route access', () => {
           }),
         },
       });
+    }
+  });
+
+  // Design change (issue 10): functions read the claims API Gateway's JWT authorizer verified, so
+  // the bearer-verification settings (AUTH_MODE=authorizer and the rest) left every environment.
+  it('gives no function a bearer-verification setting', () => {
+    for (const stage of STAGES) {
+      const functions = Object.values(stacks[stage].template.findResources('AWS::Lambda::Function'));
+      expect(functions.length).toBeGreaterThan(0);
+      for (const fn of functions) {
+        const names = Object.keys(fn.Properties.Environment?.Variables ?? {});
+        expect(names).toContain('TABLE_NAME');
+        expect(names.filter((name) => name.startsWith('AUTH_'))).toEqual([]);
+      }
     }
   });
 

@@ -105,9 +105,6 @@ export class CallsStack extends Stack {
       ...functionEnvironment(props.settings.variables, {
         STAGE: stage,
         TABLE_NAME: this.table.table.tableName,
-        AUTH_MODE: 'authorizer',
-        AUTH_ISSUER: context.authIssuer,
-        AUTH_AUDIENCE: context.authAudience[0]!,
         JITSI_SECRET_ARN: this.secrets.secrets.jitsi.secretArn,
         TURN_SECRET_ARN: this.secrets.secrets.turn.secretArn,
         EVENTS_MODE: 'eventbridge',

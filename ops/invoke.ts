@@ -15,8 +15,8 @@ export const USAGE = `usage: npm run invoke -- <operation> [event.json]
   <operation>   a route id (calls.start, threads.create, ...) or a scheduled job (probes.jitsi, probes.coturn)
   [event.json]  an API Gateway v2 event (default: events/apigw-v2/<operation>.valid.json), or for a
                 scheduled job an EventBridge event (default: events/eventbridge/scheduled.json)
-The handler runs in this process with the deployed auth mode (AUTH_MODE=authorizer: the caller is
-the event's requestContext.authorizer.jwt.claims) and needs:
+The handler runs in this process as deployed (the caller is the event's
+requestContext.authorizer.jwt.claims, verified by API Gateway) and needs:
   DYNAMODB_ENDPOINT  the local store, e.g. a DynamoDB Local you run; unset, a throwaway in-memory
                      DynamoDB Local is started for this one invocation (needs Java 17)
   TABLE_NAME         default jitsi-calls-local (created when missing)
@@ -70,7 +70,6 @@ async function main(): Promise<number> {
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
 
   const env = process.env;
-  env.AUTH_MODE ??= 'authorizer';
   env.STAGE ??= 'local';
   env.TABLE_NAME ??= 'jitsi-calls-local';
   const secrets = localSecrets(resolve(env.DATA_DIR || '.data'));

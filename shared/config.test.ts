@@ -37,9 +37,12 @@ describe('config', () => {
     }
   });
 
-  it('requires Secrets Manager ARNs and the authorizer in a deployed stage', () => {
+  it('requires Secrets Manager ARNs in a deployed stage', () => {
     expect(() => loadConfig({ STAGE: 'prod' })).toThrow(/JITSI_SECRET_ARN/);
-    expect(() => loadConfig({ STAGE: 'prod', AUTH_MODE: 'jwks' })).toThrow(/AUTH_MODE/);
+  });
+
+  it('declares no bearer-verification settings: functions read the claims API Gateway verified', () => {
+    for (const name of ['AUTH_MODE', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS', 'AUTH_JWKS_URL']) expect(VARIABLES).not.toHaveProperty(name);
   });
 
   it('requires RECORDINGS_KMS_KEY_ID in a deployed stage, and loads once it is set', () => {

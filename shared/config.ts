@@ -86,32 +86,6 @@ export const VARIABLES = {
     context: 'callsEnabled',
   },
 
-  /**
-   * where the caller's verified claims come from
-   * @localDefault `jwks` locally, `authorizer` deployed
-   */
-  AUTH_MODE: {
-    kind: { type: 'enum', values: ['authorizer', 'jwks'] },
-    default: 'authorizer',
-    source: 'stack',
-  },
-  /**
-   * the bearer issuer
-   * @localDefault set by the local server or the stack
-   */
-  AUTH_ISSUER: { kind: text(), source: 'stack' },
-  /**
-   * the bearer audience
-   * @localDefault set by the local server or the stack
-   */
-  AUTH_AUDIENCE: { kind: text(), source: 'stack' },
-  /**
-   * inline JWKS JSON (`AUTH_MODE=jwks`)
-   * @localDefault set by the local server
-   */
-  AUTH_JWKS: { kind: text(2), source: 'local' },
-  /** JWKS URL (`AUTH_MODE=jwks`) */
-  AUTH_JWKS_URL: { kind: url, source: 'local' },
   /** the bearer claim holding `admin`, `instructor`, `student` */
   ROLES_CLAIM: {
     kind: text(),
@@ -517,13 +491,7 @@ function crossChecks(env: RawEnv, problems: string[]): void {
   const require = (name: VariableName, why: string) => {
     if (env[name] === undefined) problems.push(`${name} is required ${why}`);
   };
-  if (env.AUTH_MODE === 'jwks') {
-    require('AUTH_ISSUER', 'when AUTH_MODE=jwks');
-    require('AUTH_AUDIENCE', 'when AUTH_MODE=jwks');
-    if (!env.AUTH_JWKS && !env.AUTH_JWKS_URL) problems.push('AUTH_JWKS_URL or AUTH_JWKS is required when AUTH_MODE=jwks');
-  }
   if (env.STAGE !== 'local') {
-    if (env.AUTH_MODE !== 'authorizer') problems.push('AUTH_MODE must be "authorizer" in a deployed stage');
     require('JITSI_SECRET_ARN', 'in a deployed stage (the signing key lives in Secrets Manager)');
     // Fail at cold start, not at the first recording: there is no safe fallback key in Lambda.
     require('RECORDINGS_KMS_KEY_ID', 'in a deployed stage (recording metadata is encrypted under it)');

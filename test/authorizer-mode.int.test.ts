@@ -15,7 +15,6 @@ async function invoke(operation: Parameters<typeof routeById>[0], event: unknown
 
 beforeAll(async () => {
   await setupApi();
-  process.env.AUTH_MODE = 'authorizer';
   resetConfigForTests();
 });
 

@@ -35,7 +35,6 @@ async function invoke(route: RouteDefinition, file: string) {
 
 beforeAll(async () => {
   await setupApi();
-  process.env.AUTH_MODE = 'authorizer';
   resetConfigForTests();
 });
 

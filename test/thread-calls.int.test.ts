@@ -7,7 +7,7 @@ import { keys } from '../shared/db/keys';
 import { SESSIONS_PER_ITEM as MAX_SESSIONS_PER_PARTICIPANT } from '../shared/db/participants';
 import { AppError } from '../shared/errors';
 import { getSecretsProvider, setSecretsProviderForTests } from '../shared/secrets/provider';
-import { call, issuerKeyFile, setupApi, type TestUser } from './support/api';
+import { authorizerSettings, call, issuerKeyFile, setupApi, type TestUser } from './support/api';
 import { recordRoundTrips } from './support/round-trips';
 
 const alice: TestUser = { sub: 'alice', name: 'Alice', email: 'alice@example.com', roles: ['student'] };
@@ -122,7 +122,7 @@ describe('request validation and auth', () => {
     expect((await call('threads.create', { as: null, body: { member_ids: ['bob'] } })).status).toBe(401);
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const payload = Buffer.from(
-      JSON.stringify({ sub: 'alice', iss: process.env.AUTH_ISSUER, aud: process.env.AUTH_AUDIENCE, exp: 9999999999 }),
+      JSON.stringify({ sub: 'alice', iss: authorizerSettings().issuer, aud: authorizerSettings().audience, exp: 9999999999 }),
     ).toString('base64url');
     const unsigned = await call('threads.create', { as: `Bearer ${header}.${payload}.`, body: { member_ids: ['bob'] } });
     expect(unsigned).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
@@ -142,7 +142,7 @@ describe('request validation and auth', () => {
         .setIssuedAt(now - 120)
         .setExpirationTime(claims.exp)
         .sign(key);
-    const good = { iss: process.env.AUTH_ISSUER as string, aud: process.env.AUTH_AUDIENCE as string, exp: now + 600 };
+    const good = { iss: authorizerSettings().issuer, aud: authorizerSettings().audience, exp: now + 600 };
     const body = { member_ids: ['bob'] };
     expect((await call('threads.create', { as: `Bearer ${await sign(good)}`, body })).status).toBe(201);
     for (const claims of [

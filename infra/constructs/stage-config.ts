@@ -27,9 +27,9 @@ const origin = z.string().check(z.regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/, 'm
  * same rules as at cold start.
  */
 export const infraContextSchema = z.object({
-  /** Identity provider issuer URL: the JWT authorizer checks `iss` against it (AUTH_ISSUER). */
+  /** Identity provider issuer URL: the JWT authorizer checks `iss` against it. */
   authIssuer: z.httpUrl(),
-  /** Accepted `aud` values (the first one is passed on as AUTH_AUDIENCE). */
+  /** Accepted `aud` values: the JWT authorizer checks them; functions only read its claims. */
   authAudience: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
   /** The API's public URL as clients call it (custom domain): npm run csp puts it in connect-src. */
   apiUrl: z.optional(z.httpUrl()),

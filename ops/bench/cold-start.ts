@@ -44,6 +44,8 @@ function loadMs(bundle: string): number {
   const output = execFileSync(process.execPath, ['--input-type=module', '-e', LOADER, pathToFileURL(bundle).href], {
     env: CHILD_ENV,
     encoding: 'utf8',
+    // The AWS SDK's Node 20 notice on stderr, once per sample, would bury the table.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return Number(output);
 }

@@ -39,12 +39,16 @@ export const issuerKeyFile = () => join(process.env.DATA_DIR as string, 'test-is
 /** Points the harness's authorizer at a fresh local issuer and creates this file's table. Call once in beforeAll. */
 export async function setupApi(): Promise<LocalIssuer> {
   issuer = await localIssuer('https://issuer.test.example', { keyFile: issuerKeyFile() });
-  // The authorizer's settings, as the stack gives API Gateway's; tests sign wrong claims from them.
-  Object.assign(process.env, { AUTH_ISSUER: issuer.issuer, AUTH_AUDIENCE: issuer.audience });
   authorize = localAuthorizer({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks });
   resetConfigForTests();
   await ensureTable(localDynamoClient(process.env.DYNAMODB_ENDPOINT as string), process.env.TABLE_NAME as string);
   return issuer;
+}
+
+/** The authorizer's settings, as the stack gives API Gateway's; tests sign wrong claims from them. */
+export function authorizerSettings(): { issuer: string; audience: string } {
+  if (!issuer) throw new Error('call setupApi() first');
+  return { issuer: issuer.issuer, audience: issuer.audience };
 }
 
 export async function bearer(user: TestUser): Promise<string> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, inject } from 'vitest';
 
-// Every test file runs against its own table and temp dir, with the local auth mode the dev server uses.
+// Every test file runs against its own table and temp dir, with the local settings the dev server uses.
 const dataDir = mkdtempSync(join(tmpdir(), 'calls-test-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
