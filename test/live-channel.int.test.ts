@@ -102,7 +102,12 @@ describe('live channel (local server)', () => {
     const callId = started.body.call_id as string;
     const threadId = thread.body.thread_id as string;
 
-    const [alice, bobPhone, bobLaptop, carol] = [await connect('alice'), await connect('bob'), await connect('bob'), await connect('carol')];
+    const [alice, bobPhone, bobLaptop, carol] = [
+      await connect('alice'),
+      await connect('bob'),
+      await connect('bob'),
+      await connect('carol'),
+    ];
     expect(server.liveChannel.connectionCount('bob')).toBe(2);
 
     const ring = event('CallStarted', { call_id: callId, thread_id: threadId, invited_user_ids: ['bob'] });
