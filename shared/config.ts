@@ -287,7 +287,7 @@ export const VARIABLES = {
    * the live channel's API Gateway Management endpoint (`https://<api id>.execute-api.<region>.amazonaws.com/<stage>`)
    * @localDefault unset: the local server pushes to its own sockets
    */
-  LIVE_MANAGEMENT_ENDPOINT: { kind: url, source: 'stack' },
+  LIVE_MANAGEMENT_URL: { kind: url, source: 'stack' },
   /**
    * local event sink (JSON lines)
    * @localDefault `DATA_DIR/events.jsonl`

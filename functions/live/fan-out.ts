@@ -3,8 +3,8 @@ import { ConfigError, getConfig } from '../../shared/config';
 import { liveConsumer } from '../../shared/live/connections';
 
 const config = getConfig();
-if (!config.LIVE_MANAGEMENT_ENDPOINT) throw new ConfigError(['LIVE_MANAGEMENT_ENDPOINT is required by the live fan-out function']);
+if (!config.LIVE_MANAGEMENT_URL) throw new ConfigError(['LIVE_MANAGEMENT_URL is required by the live fan-out function']);
 
 export const handler = liveConsumer(
-  new ApiGatewayManagementApiClient({ region: config.AWS_REGION, endpoint: config.LIVE_MANAGEMENT_ENDPOINT, maxAttempts: 3 }),
+  new ApiGatewayManagementApiClient({ region: config.AWS_REGION, endpoint: config.LIVE_MANAGEMENT_URL, maxAttempts: 3 }),
 );
