@@ -47,9 +47,20 @@ export function bundleTargets(): BundleTarget[] {
 /** The webhook delivery function: SQS-triggered, so neither a route nor a schedule. */
 export const WEBHOOK_DELIVERY_BUNDLE: BundleTarget = { id: 'webhooks.deliver', entry: 'functions/webhooks/deliver.ts' };
 
-/** What a deploy needs: the routes and schedules, and the webhook delivery function. */
+/** The live channel's WebSocket routes, authorizer and fan-out: neither routes nor schedules either. */
+export const LIVE_FUNCTIONS = {
+  authorize: { id: 'live.authorize', entry: 'functions/live/authorize.ts' },
+  connect: { id: 'live.connect', entry: 'functions/live/connect.ts' },
+  disconnect: { id: 'live.disconnect', entry: 'functions/live/disconnect.ts' },
+  message: { id: 'live.message', entry: 'functions/live/message.ts' },
+  fanOut: { id: 'live.fan-out', entry: 'functions/live/fan-out.ts' },
+} as const satisfies Record<string, BundleTarget>;
+
+export const LIVE_BUNDLES: BundleTarget[] = Object.values(LIVE_FUNCTIONS).map(({ id, entry }) => ({ id, entry }));
+
+/** What a deploy needs: the routes and schedules, the webhook delivery and the live channel functions. */
 export function deployedBundleTargets(): BundleTarget[] {
-  return [...bundleTargets(), WEBHOOK_DELIVERY_BUNDLE];
+  return [...bundleTargets(), WEBHOOK_DELIVERY_BUNDLE, ...LIVE_BUNDLES];
 }
 
 const SECRETS_MANAGER_PROVIDER = join(REPO_ROOT, 'shared/secrets/secrets-manager-provider.ts');

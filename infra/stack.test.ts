@@ -12,7 +12,7 @@ import {
   SERVICE_NAME,
 } from '../shared/observability/metric-names';
 import { DEFAULT_PROBE_BUDGET_MS, type ProbeComponent } from '../shared/probes/types';
-import { REPO_ROOT } from './build';
+import { LIVE_BUNDLES, REPO_ROOT } from './build';
 import { EVENTS_PUT_ACTIONS, KMS_ACTIONS, SECRET_READ_ACTIONS, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from './constructs/access-policy';
 import { emfAlarms, probeAlarms } from './constructs/alarm-definitions';
 import { resolveStageSettings, STAGES, type Stage } from './constructs/stage-config';
@@ -109,7 +109,8 @@ describe('stage selection', () => {
 describe('functions and routes from the route table', () => {
   it('creates one Node.js 22 arm64 function per route and scheduled job', () => {
     const { stack, template } = stacks.dev;
-    template.resourceCountIs('AWS::Lambda::Function', routes.length + schedules.length);
+    // Plus the live channel's functions, which live in their own construct.
+    template.resourceCountIs('AWS::Lambda::Function', routes.length + schedules.length + LIVE_BUNDLES.length);
     expect([...stack.functions.keys()].sort()).toEqual([...routes, ...schedules].map((entry) => entry.id).sort());
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
   });
@@ -130,7 +131,11 @@ describe('functions and routes from the route table', () => {
   });
 
   it('has no route that is not in the route table', () => {
-    stacks.dev.template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+    const { stack, template } = stacks.dev;
+    const httpApi = { Ref: logicalId(stack, stack.httpApi.api) };
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: httpApi } }))).toHaveLength(routes.length);
+    // The rest are the live channel's WebSocket routes.
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length + 3);
   });
 
   it('checks bearer tokens against the stage issuer and audience', () => {
@@ -314,7 +319,8 @@ describe('scheduled jobs', () => {
     };
     const synthesized = synthWith([], [job, { ...job, id: 'health.hourly', rateMinutes: 60, access: {} }]);
     const { stack, template } = synthesized;
-    template.resourceCountIs('AWS::Events::Rule', 2);
+    // Two schedules and the live channel's rule on the bus.
+    template.resourceCountIs('AWS::Events::Rule', 3);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.get(job.id)!), 'Arn'] } })],
@@ -356,7 +362,10 @@ describe('stateful resources per stage', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
         DeletionProtectionEnabled: protectedStage,
-        GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1', Projection: { ProjectionType: 'ALL' } })],
+        GlobalSecondaryIndexes: [
+          Match.objectLike({ IndexName: 'gsi1', Projection: { ProjectionType: 'ALL' } }),
+          Match.objectLike({ IndexName: 'gsi2', Projection: { ProjectionType: 'ALL' } }),
+        ],
       }),
       DeletionPolicy: protectedStage ? 'Retain' : 'Delete',
       UpdateReplacePolicy: protectedStage ? 'Retain' : 'Delete',

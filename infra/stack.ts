@@ -17,6 +17,7 @@ import { CallsHttpApi } from './constructs/calls-http-api';
 import { CallsTable } from './constructs/calls-table';
 import { Observability } from './constructs/observability';
 import { resolveStageSettings, type StageSettings } from './constructs/stage-config';
+import { LiveChannel } from './constructs/live-channel';
 import { WebhookDelivery } from './constructs/webhook-delivery';
 import { routes, type RouteAccess, type RouteDefinition } from './routes';
 import { schedules as defaultSchedules, type ScheduleDefinition } from './schedules';
@@ -74,6 +75,7 @@ export class CallsStack extends Stack {
   readonly observability: Observability;
   /** Only where the stage configures webhookUrls. */
   readonly webhooks: WebhookDelivery | undefined;
+  readonly live: LiveChannel;
 
   constructor(scope: Construct, id: string, props: CallsStackProps) {
     super(scope, id, props);
@@ -120,7 +122,8 @@ export class CallsStack extends Stack {
 
     const resources: AccessResources = {
       tableArn: this.table.table.tableArn,
-      indexArns: this.table.indexArns(),
+      // The connections index (gsi2) is the live channel's alone.
+      indexArns: this.table.indexArns(['gsi1']),
       secretArns: { jitsi: this.secrets.secrets.jitsi.secretArn, turn: this.secrets.secrets.turn.secretArn },
       recordingsKeyArn: this.recordingsKey.keyArn,
       eventBusArn: this.eventBus.eventBusArn,
@@ -180,6 +183,20 @@ export class CallsStack extends Stack {
         })
       : undefined;
 
+    this.live = new LiveChannel(this, 'Live', {
+      eventBus: this.eventBus,
+      code: (id) => codeFor(id, code),
+      environment,
+      tableArn: this.table.table.tableArn,
+      connectionsIndexArn: this.table.indexArns(['gsi2'])[0]!,
+      stage,
+      throttleRateLimit: context.throttleRateLimit,
+      throttleBurstLimit: context.throttleBurstLimit,
+      logRetentionDays: policy.logRetentionDays,
+      retain,
+      validateEnvironment: assertValidFunctionEnvironment,
+    });
+
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -187,6 +204,7 @@ export class CallsStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url });
+    new CfnOutput(this, 'LiveUrl', { value: this.live.url });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'JitsiSecretArn', { value: this.secrets.secrets.jitsi.secretArn });
     new CfnOutput(this, 'TurnSecretArn', { value: this.secrets.secrets.turn.secretArn });

@@ -258,6 +258,11 @@ export const VARIABLES = {
   /** the stage's EventBridge bus (deployed) */
   EVENT_BUS_NAME: { kind: text(), source: 'stack' },
   /**
+   * the live channel's API Gateway Management endpoint (`https://<api id>.execute-api.<region>.amazonaws.com/<stage>`)
+   * @localDefault unset: the local server pushes to its own sockets
+   */
+  LIVE_MANAGEMENT_URL: { kind: url, source: 'stack' },
+  /**
    * local event sink (JSON lines)
    * @localDefault `DATA_DIR/events.jsonl`
    */

@@ -36,7 +36,8 @@ export class CallsTable extends Construct {
     this.indexNames = globalSecondaryIndexes.map((index) => index.indexName);
   }
 
-  indexArns(): string[] {
-    return this.indexNames.map((name) => `${this.table.tableArn}/index/${name}`);
+  /** ARNs of the named indexes (all by default). */
+  indexArns(names: readonly string[] = this.indexNames): string[] {
+    return names.map((name) => `${this.table.tableArn}/index/${name}`);
   }
 }

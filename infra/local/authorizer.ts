@@ -1,4 +1,5 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { verifyBearer } from '../../shared/auth/bearer';
 
 // The local stand-in for API Gateway's JWT authorizer: the local server and the test harness verify
 // the bearer here and hand the function the claims exactly as API Gateway would. Deployed functions
@@ -6,9 +7,6 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } fro
 
 /** Bearers longer than this are refused with 401 (API Gateway's own header limit is lower, 10 KiB). */
 export const MAX_BEARER_BYTES = 16 * 1024;
-
-// An explicit asymmetric list: `alg: none` and HMAC-with-the-public-key confusion are refused.
-const ACCEPTED_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
 
 export interface AuthorizerSettings {
   issuer: string;
@@ -48,17 +46,8 @@ export function localAuthorizer(settings: AuthorizerSettings) {
     if (!header || Buffer.byteLength(header) > MAX_BEARER_BYTES) return undefined;
     const token = BEARER.exec(header)?.[1];
     if (!token) return undefined;
-    try {
-      const { payload } = await jwtVerify(token, keys, {
-        issuer: settings.issuer,
-        audience: settings.audience,
-        algorithms: ACCEPTED_ALGORITHMS,
-        requiredClaims: ['exp', 'sub'],
-      });
-      return flattenClaims(payload);
-    } catch {
-      return undefined;
-    }
+    const payload = await verifyBearer(token, keys, settings);
+    return payload ? flattenClaims(payload) : undefined;
   };
 }
 

@@ -11,6 +11,7 @@ import { invokeRoute, type LambdaHandler } from './gateway';
 import { ensureTable, localDynamoClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { dataFile, ensureDir, LOCAL_ISSUER, localIssuer, type LocalIssuer } from './local-issuer';
 import { startLocalJobs } from './jobs';
+import { createLiveChannel, type LiveChannel } from './live-channel';
 import { assertPortFree, LocalStartError, lockDataDir, prepareDataDir, watchParent } from './lifecycle';
 
 // `npm run dev`: the same handlers that run in Lambda, behind a tiny HTTP server that builds
@@ -104,6 +105,8 @@ export interface LocalServer {
   /** Settles if that DynamoDB Local ends: the server cannot serve without it. */
   dynamoDbExited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   dataDir: string;
+  /** The live channel at /api/live: `liveChannel.publish(event)` pushes an event to the connections it concerns. */
+  liveChannel: LiveChannel;
   close(): Promise<void>;
 }
 
@@ -123,6 +126,7 @@ export async function startLocalServer(
   const lock = lockDataDir(dataDir, url);
   let dynamoDb: RunningDynamoDb | undefined;
   let jobs: { stop(): void } | undefined;
+  let liveChannel: LiveChannel | undefined;
   try {
     await assertPortFree(settings.PORT);
     const externalEndpoint = env.DYNAMODB_ENDPOINT;
@@ -149,6 +153,7 @@ export async function startLocalServer(
 
     // API Gateway's JWT authorizer, played locally: the functions only read the claims it verified.
     const authorize = localAuthorizer({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks });
+    liveChannel = createLiveChannel({ authorize });
     const table = routes.map((route) => ({ route, match: compilePath(route.path) }));
     const handlers = new Map<string, Promise<LambdaHandler>>();
     const handlerFor = (route: ApiRoute) => {
@@ -214,6 +219,11 @@ export async function startLocalServer(
       }
     });
 
+    const live = liveChannel;
+    server.on('upgrade', (request, socket, head) => {
+      if (!live.handleUpgrade(request, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+    });
+
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(error.code === 'EADDRINUSE' ? new LocalStartError(`PORT=${settings.PORT} is already in use on 127.0.0.1.`) : error),
@@ -228,8 +238,10 @@ export async function startLocalServer(
       dynamoDbEndpoint,
       ...(dynamoDb ? { dynamoDbPid: dynamoDb.pid, dynamoDbExited: dynamoDb.exited } : {}),
       dataDir,
+      liveChannel: live,
       close: async () => {
         jobs?.stop();
+        live.close();
         server.closeAllConnections();
         await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
         await dynamoDb?.stop();
@@ -238,6 +250,7 @@ export async function startLocalServer(
     };
   } catch (error) {
     jobs?.stop();
+    liveChannel?.close();
     await dynamoDb?.stop();
     lock.release();
     throw error;

@@ -70,6 +70,15 @@ export const keys = {
     sk: key('PARTICIPANT', userId),
   }),
 
+  /** A live-channel WebSocket connection (deployed: one per API Gateway connection id, expires by TTL). */
+  liveConnection: (connectionId: string): ItemKey => ({ pk: key('CONNECTION', connectionId), sk: 'CONNECTION' }),
+  /** gsi2: a user's live connections, by connection time then id (the fan-out's one Query per user). */
+  userConnectionsIndex: (userId: string, connectedAt: string, connectionId: string) => ({
+    gsi2pk: key('USER', userId, 'CONNECTIONS'),
+    gsi2sk: key(connectedAt, connectionId),
+  }),
+  userConnectionsPartition: (userId: string) => key('USER', userId, 'CONNECTIONS'),
+
   /** The last result of a component's scheduled probe (overwritten each run, expires by TTL). */
   probeResult: (component: string): ItemKey => ({ pk: key('PROBE', component), sk: 'LATEST' }),
 } as const;

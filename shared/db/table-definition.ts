@@ -3,11 +3,13 @@
 export const tableDefinition = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Epoch seconds; DynamoDB deletes expired items (probe results). */
+  /** Epoch seconds; DynamoDB deletes expired items (probe results, live connections). */
   timeToLiveAttribute: 'expires_at',
   globalSecondaryIndexes: [
     /** Listings: a thread's calls, a course's live classes; newest first by sort key. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    /** A user's live-channel connections (sparse: only connection items carry gsi2pk). */
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   ],
 } as const;
 

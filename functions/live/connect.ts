@@ -1,0 +1,1 @@
+export { onConnect as handler } from '../../shared/live/connections';

@@ -1,0 +1,1 @@
+export { onDisconnect as handler } from '../../shared/live/connections';

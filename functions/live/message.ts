@@ -1,0 +1,1 @@
+export { onMessage as handler } from '../../shared/live/connections';
