@@ -187,6 +187,8 @@ export class CallsStack extends Stack {
       eventBus: this.eventBus,
       code: (id) => codeFor(id, code),
       environment,
+      issuer: context.authIssuer,
+      audience: context.authAudience,
       tableArn: this.table.table.tableArn,
       connectionsIndexArn: this.table.indexArns(['gsi2'])[0]!,
       stage,

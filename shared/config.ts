@@ -263,6 +263,16 @@ export const VARIABLES = {
    */
   LIVE_MANAGEMENT_URL: { kind: url, source: 'stack' },
   /**
+   * the identity provider's issuer that the live channel's `$connect` authorizer accepts (the HTTP API's JWT authorizer checks its own in API Gateway)
+   * @localDefault unset: the local server's authorizer has its own
+   */
+  LIVE_AUTH_ISSUER: { kind: url, source: 'stack' },
+  /**
+   * the audiences (comma-separated) that the live channel's `$connect` authorizer accepts
+   * @localDefault unset: the local server's authorizer has its own
+   */
+  LIVE_AUTH_AUDIENCE: { kind: text(), source: 'stack' },
+  /**
    * local event sink (JSON lines)
    * @localDefault `DATA_DIR/events.jsonl`
    */

@@ -34,6 +34,21 @@ function statementsOf(id: string) {
 }
 
 describe('live channel stack', () => {
+  it("gives the $connect authorizer, and no other function, the HTTP API's issuer and audiences", () => {
+    const context = (cdkContext.stages as Record<string, { authIssuer: string; authAudience: string[] }>).staging!;
+    const environmentOf = (id: string) => {
+      const logicalId = ref(stack.live.functions.get(id)!.function);
+      return template.toJSON().Resources[logicalId].Properties.Environment.Variables as Record<string, unknown>;
+    };
+    expect(environmentOf(LIVE_FUNCTIONS.authorize.id)).toMatchObject({
+      LIVE_AUTH_ISSUER: context.authIssuer,
+      LIVE_AUTH_AUDIENCE: context.authAudience.join(','),
+    });
+    for (const spec of Object.values(LIVE_FUNCTIONS).filter((spec) => spec.id !== LIVE_FUNCTIONS.authorize.id)) {
+      expect(Object.keys(environmentOf(spec.id)).filter((name) => name.startsWith('LIVE_AUTH_'))).toEqual([]);
+    }
+  });
+
   it('is a WebSocket API whose $connect alone is guarded by the token REQUEST authorizer', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'WEBSOCKET',

@@ -23,6 +23,9 @@ export interface LiveChannelProps {
   readonly code: (id: string) => Code;
   /** The stack's function environment; the construct adds LIVE_MANAGEMENT_URL for the consumer. */
   readonly environment: Readonly<Record<string, string>>;
+  /** What the $connect authorizer accepts: the same issuer and audiences as the HTTP API's JWT authorizer. */
+  readonly issuer: string;
+  readonly audience: readonly string[];
   readonly tableArn: string;
   /** The connections-by-user index (gsi2). */
   readonly connectionsIndexArn: string;
@@ -69,7 +72,11 @@ export class LiveChannel extends Construct {
       return created;
     };
 
-    const authorize = make(LIVE_FUNCTIONS.authorize, 'Live channel $connect authorizer: verifies the bearer in ?token=');
+    const authorize = make(LIVE_FUNCTIONS.authorize, 'Live channel $connect authorizer: verifies the bearer in ?token=', {
+      ...props.environment,
+      LIVE_AUTH_ISSUER: props.issuer,
+      LIVE_AUTH_AUDIENCE: props.audience.join(','),
+    });
     const connect = make(LIVE_FUNCTIONS.connect, 'Live channel $connect: stores the connection with its user and a TTL');
     const disconnect = make(LIVE_FUNCTIONS.disconnect, 'Live channel $disconnect: deletes the connection');
     const message = make(LIVE_FUNCTIONS.message, 'Live channel $default: answers ping with pong');
