@@ -13,7 +13,13 @@ import { keys, PARTICIPANT_PREFIX, type ItemKey } from './keys';
 export const LEFT_REASONS = ['left', 'disconnected', 'call_ended', 'never_connected'] as const;
 export type LeftReason = (typeof LEFT_REASONS)[number];
 
-const ClosedSession = z.object({ joined_at: z.string(), left_at: z.string(), left_reason: z.optional(z.enum(LEFT_REASONS)) });
+const ClosedSession = z.object({
+  joined_at: z.string(),
+  left_at: z.string(),
+  left_reason: z.optional(z.enum(LEFT_REASONS)),
+  /** A `disconnected` session that began with an API join (presence keeps its start when recomputing). */
+  anchored: z.optional(z.boolean()),
+});
 export type ClosedSession = z.infer<typeof ClosedSession>;
 
 /** One Jitsi occupant (device) of the user, by occupant JID: what event_sync reported. */
@@ -30,6 +36,8 @@ const ParticipantItem = z.looseObject({
   host: z.optional(z.boolean()),
   /** Jitsi's occupants of this user in the room (presence), keyed by occupant JID. */
   occupants: z.optional(z.record(z.string(), Occupant)),
+  /** The open session was opened by Jitsi's presence, not by an API join. */
+  open_from_presence: z.optional(z.boolean()),
   /** Bumped by every presence write: the condition that keeps two presence events from losing one. */
   presence_rev: z.optional(z.number()),
 });
@@ -76,12 +84,17 @@ export function openSessionParts(
   // Extra attributes (live-class bookkeeping) are named by our code, never by user input.
   const extraNames = Object.keys(extra);
   const names: Record<string, string> = {};
-  const values: Item = { ':now': now, ':user': userId, ':closed': closedNow };
+  const values: Item = { ':now': now, ':user': userId, ':closed': closedNow, ':false': false };
   extraNames.forEach((name, index) => {
     names[`#x${index}`] = name;
     values[`:x${index}`] = extra[name];
   });
-  const set = ['open_joined_at = :now', 'user_id = :user', ...extraNames.map((_, index) => `#x${index} = :x${index}`)];
+  const set = [
+    'open_joined_at = :now',
+    'user_id = :user',
+    'open_from_presence = :false',
+    ...extraNames.map((_, index) => `#x${index} = :x${index}`),
+  ];
   const conditions = [previous ? 'open_joined_at = :previous' : 'attribute_not_exists(open_joined_at)'];
   if (previous) values[':previous'] = previous;
   if (archiving) {
@@ -124,11 +137,15 @@ export function openSessionParts(
 
 /** Closes the open session the caller saw; false if someone else changed it first. A close never precedes its open. */
 export function closeSession(key: ItemKey, openJoinedAt: string, leftAt: string, leftReason: LeftReason): Promise<boolean> {
-  const closed = { joined_at: openJoinedAt, left_at: Date.parse(leftAt) < Date.parse(openJoinedAt) ? openJoinedAt : leftAt, left_reason: leftReason };
+  const closed = {
+    joined_at: openJoinedAt,
+    left_at: Date.parse(leftAt) < Date.parse(openJoinedAt) ? openJoinedAt : leftAt,
+    left_reason: leftReason,
+  };
   return updateIf({
     TableName: tableName(),
     Key: toAttributes(key),
-    UpdateExpression: 'REMOVE open_joined_at SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
+    UpdateExpression: 'REMOVE open_joined_at, open_from_presence SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
     ConditionExpression: 'open_joined_at = :open',
     ExpressionAttributeValues: toValues({ ':open': openJoinedAt, ':empty': [], ':closed': [closed] }),
   });
@@ -137,6 +154,7 @@ export function closeSession(key: ItemKey, openJoinedAt: string, leftAt: string,
 /** What a presence event changes on a participant item: its sessions and occupants, whole. */
 export interface PresenceWrite {
   open_joined_at: string | undefined;
+  open_from_presence?: boolean;
   sessions: ClosedSession[];
   occupants: Record<string, OccupantRecord>;
 }
@@ -147,8 +165,19 @@ export interface PresenceWrite {
  * concurrent join, leave, end or second presence event makes this attempt retry rather than lose
  * a write. Extra attributes (a live class's host flag) are set on a new item only.
  */
-export function presenceWritePart(key: ItemKey, userId: string, seen: ParticipantRecord | undefined, next: PresenceWrite): TransactWriteItem {
-  const values: Item = { ':user': userId, ':sessions': next.sessions, ':occupants': next.occupants, ':rev': (seen?.presence_rev ?? 0) + 1 };
+export function presenceWritePart(
+  key: ItemKey,
+  userId: string,
+  seen: ParticipantRecord | undefined,
+  next: PresenceWrite,
+): TransactWriteItem {
+  const values: Item = {
+    ':user': userId,
+    ':sessions': next.sessions,
+    ':occupants': next.occupants,
+    ':rev': (seen?.presence_rev ?? 0) + 1,
+    ':fromPresence': Boolean(next.open_joined_at && next.open_from_presence),
+  };
   const set = ['user_id = :user', 'sessions = :sessions', 'occupants = :occupants', 'presence_rev = :rev'];
   const conditions: string[] = [];
   if (next.open_joined_at) {
@@ -171,7 +200,10 @@ export function presenceWritePart(key: ItemKey, userId: string, seen: Participan
     Update: {
       TableName: tableName(),
       Key: toAttributes(key),
-      UpdateExpression: `SET ${set.join(', ')}${next.open_joined_at ? '' : ' REMOVE open_joined_at'}`,
+      UpdateExpression: `SET ${set.join(', ')}${next.open_joined_at ? '' : ' REMOVE open_joined_at'}`.replace(
+        'presence_rev = :rev',
+        `presence_rev = :rev, open_from_presence = :fromPresence`,
+      ),
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeValues: toValues(values),
     },
