@@ -275,6 +275,7 @@ describe('the Jitsi probe and GET /api/calls/health/jitsi', () => {
       jitsiSigningKey: async () => ({ alg: 'HS256', secret: staleKey }),
       turnAuth: async () => ({ kind: 'none' }),
       jitsiSystemKey: () => Promise.reject(new Error('not used by the probe')),
+      jitsiEventsSecret: () => Promise.reject(new Error('not used by the probe')),
     });
     try {
       await runJobOnce('probes.jitsi');

@@ -461,7 +461,7 @@ describe('lifecycle', () => {
     await call('live-classes.join', { as: student, params });
     const ended = await call('live-classes.end', { as: instructor, params });
     expect(ended.status).toBe(200);
-    expect(Object.keys(ended.body)).toEqual(['status', 'started_at', 'ended_at', 'duration_seconds']);
+    expect(Object.keys(ended.body)).toEqual(['status', 'started_at', 'ended_at', 'duration_seconds', 'jitsi_meeting_ended']);
     expect(ended.body).toMatchObject({ status: 'ended', started_at: live.body.started_at });
     expect(ended.body.duration_seconds).toBe(Math.round((Date.parse(ended.body.ended_at) - Date.parse(ended.body.started_at)) / 1000));
 
@@ -470,7 +470,9 @@ describe('lifecycle', () => {
     expect(outcome(await call('live-classes.join', { as: student, params }))).toEqual({ status: 409, error: 'live_class_ended' });
     expect(outcome(await call('live-classes.token', { as: student, params }))).toEqual({ status: 409, error: 'live_class_ended' });
     expect(outcome(await call('live-classes.start', { as: instructor, params }))).toEqual({ status: 409, error: 'live_class_ended' });
-    expect((await call('live-classes.get', { as: student, params })).body).toMatchObject({ status: 'ended', ...ended.body });
+    const { jitsi_meeting_ended: jitsiMeetingEnded, ...endedClass } = ended.body;
+    expect(jitsiMeetingEnded).toBeNull();
+    expect((await call('live-classes.get', { as: student, params })).body).toMatchObject({ status: 'ended', ...endedClass });
 
     // The student's open session was closed at the end; hanging up afterwards reports that session.
     const left = await call('live-classes.leave', { as: student, params });
@@ -516,8 +518,8 @@ describe('attendance', () => {
     const sam = byUser[student.sub];
     expect(sam.role).toBe('participant');
     expect(sam.sessions).toEqual([
-      { joined_at: firstLeave.body.joined_at, left_at: firstLeave.body.left_at, duration_seconds: firstLeave.body.duration_seconds },
-      { joined_at: secondLeave.body.joined_at, left_at: secondLeave.body.left_at, duration_seconds: secondLeave.body.duration_seconds },
+      { joined_at: firstLeave.body.joined_at, left_at: firstLeave.body.left_at, duration_seconds: firstLeave.body.duration_seconds, left_reason: 'left' },
+      { joined_at: secondLeave.body.joined_at, left_at: secondLeave.body.left_at, duration_seconds: secondLeave.body.duration_seconds, left_reason: 'left' },
     ]);
     expect(sam.total_seconds).toBe(firstLeave.body.duration_seconds + secondLeave.body.duration_seconds);
 
@@ -525,6 +527,7 @@ describe('attendance', () => {
     expect(tina.role).toBe('host');
     expect(tina.sessions).toHaveLength(1);
     expect(tina.sessions[0].left_at).toBe(ended.body.ended_at);
+    expect(tina.sessions[0].left_reason).toBe('call_ended');
 
     // Kept after the end, and still only for the class's managers.
     expect((await call('live-classes.attendance', { as: admin, params })).body).toEqual(attendance.body);

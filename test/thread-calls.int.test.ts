@@ -288,7 +288,10 @@ describe('thread calls', () => {
     expect((await call('calls.token', { as: bob, params: { call_id: callId } })).body.error).toBe('call_ended');
 
     const log = await call('calls.log', { as: carol, params: { call_id: callId } });
-    expect(log.body).toEqual(ended.body);
+    const { jitsi_meeting_ended: jitsiMeetingEnded, ...endedLog } = ended.body;
+    expect(jitsiMeetingEnded).toBeNull();
+    expect(log.body).toEqual(endedLog);
+    expect(log.body).toMatchObject({ end_reason: 'ended', ended_by: 'alice' });
     expect((await call('calls.log', { as: mallory, params: { call_id: callId } })).status).toBe(403);
     expect((await call('calls.log', { as: admin, params: { call_id: callId } })).status).toBe(200);
 
@@ -432,6 +435,7 @@ describe('thread calls', () => {
       },
       turnAuth: () => real.turnAuth(),
       jitsiSystemKey: () => real.jitsiSystemKey(),
+      jitsiEventsSecret: () => real.jitsiEventsSecret(),
     });
     try {
       const response = await call('calls.token', { as: alice, params: { call_id: started.body.call_id } });

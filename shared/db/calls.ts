@@ -18,20 +18,30 @@ const CallItem = z.looseObject({
   started_at: z.string(),
   ended_at: z.optional(z.string()),
   ended_by: z.optional(z.string()),
+  end_reason: z.optional(z.enum(['ended', 'room_empty', 'expired'])),
   consent_recorded: z.optional(z.boolean()),
 });
 export type CallRecord = z.infer<typeof CallItem>;
 export type CallType = CallRecord['call_type'];
+export type EndReason = NonNullable<CallRecord['end_reason']>;
+/** Who ended a call and why: a user (`ended`), or the service on Jitsi's word or the clock (no user). */
+export type EndCause = { reason: 'ended'; by: string } | { reason: 'room_empty' | 'expired'; by?: undefined };
 
 const isCallItem = (item: Item) => item.sk === keys.call('x').sk;
 
-const endUpdate = (callId: string, endedBy: string, endedAt: string) => ({
+const endUpdate = (callId: string, cause: EndCause, endedAt: string) => ({
   TableName: tableName(),
   Key: toAttributes(keys.call(callId)),
-  UpdateExpression: 'SET #status = :ended, ended_at = :at, ended_by = :by',
+  UpdateExpression: `SET #status = :ended, ended_at = :at, end_reason = :reason${cause.by ? ', ended_by = :by' : ''}`,
   ConditionExpression: '#status = :active',
   ExpressionAttributeNames: { '#status': 'status' },
-  ExpressionAttributeValues: toValues({ ':ended': 'ended', ':active': 'active', ':at': endedAt, ':by': endedBy }),
+  ExpressionAttributeValues: toValues({
+    ':ended': 'ended',
+    ':active': 'active',
+    ':at': endedAt,
+    ':reason': cause.reason,
+    ...(cause.by ? { ':by': cause.by } : {}),
+  }),
   ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
 });
 
@@ -75,11 +85,19 @@ export const callStore = {
       },
     }),
     /** Ends an active call; the old item comes back on failure (already ended: by whom, when). */
-    end: (callId: string, endedBy: string, endedAt: string): TransactWriteItem => ({ Update: endUpdate(callId, endedBy, endedAt) }),
+    end: (callId: string, cause: EndCause, endedAt: string): TransactWriteItem => ({ Update: endUpdate(callId, cause, endedAt) }),
+    /** The room name's pointer to the call: presence events find their call in one read. */
+    claimRoom: (call: CallRecord): TransactWriteItem => ({
+      Put: {
+        TableName: tableName(),
+        Item: toAttributes({ ...keys.room(call.room), type: 'room', room_name: call.room, call_id: call.call_id, thread_id: call.thread_id }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    }),
   },
 
   /** Ends the call on its own, for a call whose thread no longer points at it. */
-  endAlone: (callId: string, endedBy: string, endedAt: string) => updateIf(endUpdate(callId, endedBy, endedAt)),
+  endAlone: (callId: string, cause: EndCause, endedAt: string) => updateIf(endUpdate(callId, cause, endedAt)),
 
   parseCall: (item: Item) => CallItem.parse(item),
 };

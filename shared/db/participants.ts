@@ -9,8 +9,22 @@ import { keys, PARTICIPANT_PREFIX, type ItemKey } from './keys';
 // `open_joined_at`. Every change is conditional on the open session the writer saw, so a join,
 // leave or end racing another never loses or duplicates a session.
 
-const ClosedSession = z.object({ joined_at: z.string(), left_at: z.string() });
+/** Why a session closed (the call log's `left_reason`). */
+export const LEFT_REASONS = ['left', 'disconnected', 'call_ended', 'never_connected'] as const;
+export type LeftReason = (typeof LEFT_REASONS)[number];
+
+const ClosedSession = z.object({
+  joined_at: z.string(),
+  left_at: z.string(),
+  left_reason: z.optional(z.enum(LEFT_REASONS)),
+  /** A `disconnected` session that began with an API join (presence keeps its start when recomputing). */
+  anchored: z.optional(z.boolean()),
+});
 export type ClosedSession = z.infer<typeof ClosedSession>;
+
+/** One Jitsi occupant (device) of the user, by occupant JID: what event_sync reported. */
+const Occupant = z.object({ joined_at: z.string(), left_at: z.optional(z.string()) });
+export type OccupantRecord = z.infer<typeof Occupant>;
 
 const ParticipantItem = z.looseObject({
   user_id: z.string(),
@@ -20,6 +34,12 @@ const ParticipantItem = z.looseObject({
   archives: z.optional(z.number()),
   /** Live classes: set when the writer knew the caller was a host without a read (admin claim, or start). */
   host: z.optional(z.boolean()),
+  /** Jitsi's occupants of this user in the room (presence), keyed by occupant JID. */
+  occupants: z.optional(z.record(z.string(), Occupant)),
+  /** The open session was opened by Jitsi's presence, not by an API join. */
+  open_from_presence: z.optional(z.boolean()),
+  /** Bumped by every presence write: the condition that keeps two presence events from losing one. */
+  presence_rev: z.optional(z.number()),
 });
 export type ParticipantRecord = z.infer<typeof ParticipantItem>;
 
@@ -57,18 +77,24 @@ export function openSessionParts(
   extra: Item = {},
 ): { session: TransactWriteItem; archive: TransactWriteItem | undefined } {
   const previous = seen?.open_joined_at;
-  const closedNow = previous ? [{ joined_at: previous, left_at: now }] : [];
+  // A join over a still-open session: the client came back without leaving (a reload).
+  const closedNow = previous ? [{ joined_at: previous, left_at: now, left_reason: 'left' }] : [];
   const kept = seen?.sessions ?? [];
   const archiving = kept.length >= SESSIONS_PER_ITEM;
   // Extra attributes (live-class bookkeeping) are named by our code, never by user input.
   const extraNames = Object.keys(extra);
   const names: Record<string, string> = {};
-  const values: Item = { ':now': now, ':user': userId, ':closed': closedNow };
+  const values: Item = { ':now': now, ':user': userId, ':closed': closedNow, ':false': false };
   extraNames.forEach((name, index) => {
     names[`#x${index}`] = name;
     values[`:x${index}`] = extra[name];
   });
-  const set = ['open_joined_at = :now', 'user_id = :user', ...extraNames.map((_, index) => `#x${index} = :x${index}`)];
+  const set = [
+    'open_joined_at = :now',
+    'user_id = :user',
+    'open_from_presence = :false',
+    ...extraNames.map((_, index) => `#x${index} = :x${index}`),
+  ];
   const conditions = [previous ? 'open_joined_at = :previous' : 'attribute_not_exists(open_joined_at)'];
   if (previous) values[':previous'] = previous;
   if (archiving) {
@@ -109,13 +135,77 @@ export function openSessionParts(
   };
 }
 
-/** Closes the open session the caller saw; false if someone else changed it first. */
-export function closeSession(key: ItemKey, openJoinedAt: string, leftAt: string): Promise<boolean> {
+/** Closes the open session the caller saw; false if someone else changed it first. A close never precedes its open. */
+export function closeSession(key: ItemKey, openJoinedAt: string, leftAt: string, leftReason: LeftReason): Promise<boolean> {
+  const closed = {
+    joined_at: openJoinedAt,
+    left_at: Date.parse(leftAt) < Date.parse(openJoinedAt) ? openJoinedAt : leftAt,
+    left_reason: leftReason,
+  };
   return updateIf({
     TableName: tableName(),
     Key: toAttributes(key),
-    UpdateExpression: 'REMOVE open_joined_at SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
+    UpdateExpression: 'REMOVE open_joined_at, open_from_presence SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
     ConditionExpression: 'open_joined_at = :open',
-    ExpressionAttributeValues: toValues({ ':open': openJoinedAt, ':empty': [], ':closed': [{ joined_at: openJoinedAt, left_at: leftAt }] }),
+    ExpressionAttributeValues: toValues({ ':open': openJoinedAt, ':empty': [], ':closed': [closed] }),
   });
+}
+
+/** What a presence event changes on a participant item: its sessions and occupants, whole. */
+export interface PresenceWrite {
+  open_joined_at: string | undefined;
+  open_from_presence?: boolean;
+  sessions: ClosedSession[];
+  occupants: Record<string, OccupantRecord>;
+}
+
+/**
+ * Writes a participant's sessions and occupants as a presence event left them, conditional on
+ * the item being as it was read (its open session, session count and presence revision), so a
+ * concurrent join, leave, end or second presence event makes this attempt retry rather than lose
+ * a write. Extra attributes (a live class's host flag) are set on a new item only.
+ */
+export function presenceWritePart(
+  key: ItemKey,
+  userId: string,
+  seen: ParticipantRecord | undefined,
+  next: PresenceWrite,
+): TransactWriteItem {
+  const values: Item = {
+    ':user': userId,
+    ':sessions': next.sessions,
+    ':occupants': next.occupants,
+    ':rev': (seen?.presence_rev ?? 0) + 1,
+    ':fromPresence': Boolean(next.open_joined_at && next.open_from_presence),
+  };
+  const set = ['user_id = :user', 'sessions = :sessions', 'occupants = :occupants', 'presence_rev = :rev'];
+  const conditions: string[] = [];
+  if (next.open_joined_at) {
+    set.push('open_joined_at = :open');
+    values[':open'] = next.open_joined_at;
+  }
+  if (seen?.open_joined_at) {
+    conditions.push('open_joined_at = :seenOpen');
+    values[':seenOpen'] = seen.open_joined_at;
+  } else conditions.push('attribute_not_exists(open_joined_at)');
+  if (seen?.sessions) {
+    conditions.push('size(sessions) = :seenCount');
+    values[':seenCount'] = seen.sessions.length;
+  } else conditions.push('attribute_not_exists(sessions)');
+  if (seen?.presence_rev) {
+    conditions.push('presence_rev = :seenRev');
+    values[':seenRev'] = seen.presence_rev;
+  } else conditions.push('attribute_not_exists(presence_rev)');
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: toAttributes(key),
+      UpdateExpression: `SET ${set.join(', ')}${next.open_joined_at ? '' : ' REMOVE open_joined_at'}`.replace(
+        'presence_rev = :rev',
+        `presence_rev = :rev, open_from_presence = :fromPresence`,
+      ),
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeValues: toValues(values),
+    },
+  };
 }

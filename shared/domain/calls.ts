@@ -4,7 +4,7 @@ import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { NO_FEATURES, type JitsiRole } from '../jitsi/token';
 import { fromAttributes } from '../db/client';
-import { callStore, type CallRecord, type CallType } from '../db/calls';
+import { callStore, type CallRecord, type CallType, type EndCause } from '../db/calls';
 import { retryOnConflict, RETRY } from '../db/items';
 import { keys } from '../db/keys';
 import { RESOURCE_ID_PATTERN } from '../schemas/ids';
@@ -13,6 +13,7 @@ import { isCallHost, threadStore } from '../db/threads';
 import { conditionFailedOn, transaction } from '../db/transaction';
 import { publishCallEvent } from '../events/publisher';
 import { joinCredentials, tokenResponse } from './join-info';
+import { endJitsiMeeting } from './jitsi-end';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
 import { notAMember } from './threads';
@@ -103,6 +104,7 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
       slot: threadStore.parts.claimActiveCall(input.thread_id, callId),
       member: threadStore.parts.isMember(input.thread_id, caller.userId),
       call: callStore.parts.create(call),
+      room: callStore.parts.claimRoom(call),
       session: openSessionParts(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at).session,
     });
     if (outcome.ok) return undefined;
@@ -164,6 +166,8 @@ export function callLogView(call: CallRecord, participants: ParticipantRecord[])
     started_at: call.started_at,
     ended_at: endedAt ?? null,
     duration_seconds: endedAt ? secondsBetween(call.started_at, endedAt) : null,
+    end_reason: endedAt ? (call.end_reason ?? 'ended') : null,
+    ended_by: endedAt ? (call.ended_by ?? null) : null,
     consent_recorded: call.consent_recorded ?? false,
     participants: [...byUser(participants)]
       .flatMap(([userId, items]) => sessionViews(items, endedAt).map((session) => ({ user_id: userId, ...session })))
@@ -191,8 +195,8 @@ async function endRefusal(call: CallRecord, caller: Caller): Promise<AppError | 
  * Ends the call for everyone in at most three sequential round trips however many sessions are
  * open: (1) the call's partition (the call and every participant); (2) the transaction that marks
  * it ended, releases the thread's slot and re-checks that the caller is a host; (3) every open
- * session closed at `ended_at`, side by side. Repeating it is harmless and finishes any close
- * left undone.
+ * session closed at `ended_at`, side by side, beside Jitsi's end-meeting. Repeating it is harmless
+ * and finishes any close left undone.
  */
 export async function endCall(caller: Caller, callId: string) {
   const loaded = await callStore.loadWithParticipants(callId);
@@ -200,61 +204,88 @@ export async function endCall(caller: Caller, callId: string) {
   if (!call) throw notFound('Call');
   if (call.status === 'active') {
     const endedAt = new Date().toISOString();
-    const ended = await markEnded(call, caller, endedAt);
-    if (ended === 'ended') {
-      call = { ...call, status: 'ended', ended_at: endedAt, ended_by: caller.userId };
-      await publishCallEvent({
-        detailType: 'CallEnded',
-        detail: {
-          call_id: call.call_id,
-          thread_id: call.thread_id,
-          call_type: call.call_type,
-          ended_by: caller.userId,
-          started_at: call.started_at,
-          ended_at: endedAt,
-          duration_seconds: secondsBetween(call.started_at, endedAt),
-        },
-      });
-    } else {
-      call = ended;
-    }
+    const ended = await markEnded(call, { reason: 'ended', by: caller.userId }, endedAt, caller);
+    call = ended === 'ended' ? await announceEnd(call, { reason: 'ended', by: caller.userId }, endedAt) : ended;
   } else {
     const refusal = await endRefusal(call, caller);
     if (refusal) throw refusal;
   }
   const endedAt = call.ended_at;
   if (!endedAt) throw new Error('call was not ended');
+  const [, jitsiMeetingEnded] = await Promise.all([
+    closeOpenSessions(
+      loaded.participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
+      endedAt,
+    ),
+    endJitsiMeeting(call.room),
+  ]);
+  return { ...callLogView(call, loaded.participants), jitsi_meeting_ended: jitsiMeetingEnded };
+}
+
+async function announceEnd(call: CallRecord, cause: EndCause, endedAt: string): Promise<CallRecord> {
+  await publishCallEvent({
+    detailType: 'CallEnded',
+    detail: {
+      call_id: call.call_id,
+      thread_id: call.thread_id,
+      call_type: call.call_type,
+      ended_by: cause.by ?? null,
+      end_reason: cause.reason,
+      started_at: call.started_at,
+      ended_at: endedAt,
+      duration_seconds: secondsBetween(call.started_at, endedAt),
+    },
+  });
+  return { ...call, status: 'ended', ended_at: endedAt, end_reason: cause.reason, ...(cause.by ? { ended_by: cause.by } : {}) };
+}
+
+/**
+ * Ends an active call without a user (Jitsi reported the room gone, or the sweeper's clock): the
+ * same transaction as a user's end without the host check, then every open session closed at
+ * `endedAt` (`call_ended`). Idempotent: a call already ended is left as it is.
+ */
+export async function endCallBySystem(callId: string, cause: Extract<EndCause, { reason: 'room_empty' | 'expired' }>, endedAt: string) {
+  const loaded = await callStore.loadWithParticipants(callId);
+  let call = loaded.call;
+  if (!call) return undefined;
+  if (call.status === 'active') {
+    const at = Date.parse(endedAt) < Date.parse(call.started_at) ? call.started_at : endedAt;
+    const ended = await markEnded(call, cause, at, undefined);
+    call = ended === 'ended' ? await announceEnd(call, cause, at) : ended;
+  }
+  if (!call.ended_at) throw new Error('call was not ended');
   await closeOpenSessions(
     loaded.participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
-    endedAt,
+    call.ended_at,
   );
-  return callLogView(call, loaded.participants);
+  return call;
 }
 
 /** 'ended' if this request ended the call; the ended call if a concurrent end got there first. */
-function markEnded(call: CallRecord, caller: Caller, endedAt: string): Promise<'ended' | CallRecord> {
+function markEnded(call: CallRecord, cause: EndCause, endedAt: string, caller: Caller | undefined): Promise<'ended' | CallRecord> {
+  const refuse = async (current: CallRecord) => (caller ? endRefusal(current, caller) : undefined);
   return retryOnConflict(async () => {
     const outcome = await transaction({
-      call: callStore.parts.end(call.call_id, caller.userId, endedAt),
+      call: callStore.parts.end(call.call_id, cause, endedAt),
       slot: threadStore.parts.releaseActiveCall(call.thread_id, call.call_id),
-      host: caller.isAdmin ? undefined : threadStore.parts.isCallHost(call.thread_id, caller.userId, call.initiator_id),
+      host: !caller || caller.isAdmin ? undefined : threadStore.parts.isCallHost(call.thread_id, caller.userId, call.initiator_id),
     });
     if (outcome.ok) return 'ended' as const;
     const { failed } = outcome;
-    if (conditionFailedOn(failed.host)) throw (await endRefusal(call, caller)) ?? mayNotEnd();
+    if (conditionFailedOn(failed.host)) throw (await refuse(call)) ?? mayNotEnd();
     if (conditionFailedOn(failed.call) && failed.call?.item) {
       const current = callStore.parseCall(fromAttributes(failed.call.item));
       if (current.status === 'ended') {
-        const refusal = await endRefusal(current, caller);
+        const refusal = await refuse(current);
         if (refusal) throw refusal;
         return current;
       }
     }
     // The thread no longer points at this call (it was deleted): end the call on its own.
     if (conditionFailedOn(failed.slot) && !failed.call) {
-      const refusal = await endRefusal(call, caller);
+      const refusal = await refuse(call);
       if (refusal) throw refusal;
-      return (await callStore.endAlone(call.call_id, caller.userId, endedAt)) ? ('ended' as const) : RETRY;
+      return (await callStore.endAlone(call.call_id, cause, endedAt)) ? ('ended' as const) : RETRY;
     }
     return RETRY;
   });

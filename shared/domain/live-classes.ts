@@ -23,6 +23,7 @@ import {
   type CourseRole,
 } from './courses';
 import { joinCredentials, tokenResponse } from './join-info';
+import { endJitsiMeeting } from './jitsi-end';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews, totalSeconds } from './room-rules';
 
@@ -453,14 +454,23 @@ export async function endLiveClass(caller: Caller, liveClassId: string) {
   }
   const { started_at: startedAt, ended_at: endedAt } = liveClass;
   if (!startedAt || !endedAt) throw new Error('live class was not ended');
-  await closeOpenSessions(
-    loaded.participants.map(({ shard, participant }) => ({
-      key: keys.liveClassParticipant(liveClassId, shard, participant.user_id),
-      participant,
-    })),
-    endedAt,
-  );
-  return { status: 'ended' as const, started_at: startedAt, ended_at: endedAt, duration_seconds: secondsBetween(startedAt, endedAt) };
+  const [, jitsiMeetingEnded] = await Promise.all([
+    closeOpenSessions(
+      loaded.participants.map(({ shard, participant }) => ({
+        key: keys.liveClassParticipant(liveClassId, shard, participant.user_id),
+        participant,
+      })),
+      endedAt,
+    ),
+    endJitsiMeeting(liveClass.room_name),
+  ]);
+  return {
+    status: 'ended' as const,
+    started_at: startedAt,
+    ended_at: endedAt,
+    duration_seconds: secondsBetween(startedAt, endedAt),
+    jitsi_meeting_ended: jitsiMeetingEnded,
+  };
 }
 
 async function managedLiveClass(caller: Caller, liveClassId: string): Promise<LiveClassRecord> {

@@ -109,13 +109,17 @@ export function leaveRoom<Room>(
     }
     const leftAt = endedAt ?? new Date().toISOString();
     const joinedAt = Date.parse(openSince) <= Date.parse(leftAt) ? openSince : leftAt;
-    return (await closeSession(kind.participantKey(room, caller.userId), openSince, leftAt))
+    return (await closeSession(kind.participantKey(room, caller.userId), openSince, leftAt, endedAt ? 'call_ended' : 'left'))
       ? withDuration({ joined_at: joinedAt, left_at: leftAt })
       : RETRY;
   });
 }
 
-const withDuration = (session: ClosedSession) => ({ ...session, duration_seconds: secondsBetween(session.joined_at, session.left_at) });
+const withDuration = (session: ClosedSession) => ({
+  joined_at: session.joined_at,
+  left_at: session.left_at,
+  duration_seconds: secondsBetween(session.joined_at, session.left_at),
+});
 
 /**
  * Closes every open session at `endedAt`, all side by side: one round trip whatever their number.
@@ -125,7 +129,7 @@ export async function closeOpenSessions(participants: { key: ItemKey; participan
   await Promise.all(
     participants
       .filter(({ participant }) => participant.open_joined_at)
-      .map(({ key, participant }) => closeSession(key, participant.open_joined_at as string, endedAt)),
+      .map(({ key, participant }) => closeSession(key, participant.open_joined_at as string, endedAt, 'call_ended')),
   );
 }
 

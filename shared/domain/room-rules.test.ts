@@ -8,20 +8,20 @@ describe('sessionViews', () => {
   it('lists closed and open sessions oldest first with durations', () => {
     const views = sessionViews([{ user_id: 'u', sessions: [{ joined_at: at(10), left_at: at(40) }], open_joined_at: at(50) }], undefined);
     expect(views).toEqual([
-      { joined_at: at(10), left_at: at(40), duration_seconds: 30 },
-      { joined_at: at(50), left_at: null, duration_seconds: null },
+      { joined_at: at(10), left_at: at(40), duration_seconds: 30, left_reason: 'left' },
+      { joined_at: at(50), left_at: null, duration_seconds: null, left_reason: null },
     ]);
   });
 
   it('reports a session still open after the end as closed at the end', () => {
     expect(sessionViews([{ user_id: 'u', open_joined_at: at(10) }], at(70))).toEqual([
-      { joined_at: at(10), left_at: at(70), duration_seconds: 60 },
+      { joined_at: at(10), left_at: at(70), duration_seconds: 60, left_reason: 'call_ended' },
     ]);
   });
 
   it('never reaches past the end nor goes negative for a join that raced the end', () => {
     const [view] = sessionViews([{ user_id: 'u', open_joined_at: at(80) }], at(70));
-    expect(view).toEqual({ joined_at: at(70), left_at: at(70), duration_seconds: 0 });
+    expect(view).toEqual({ joined_at: at(70), left_at: at(70), duration_seconds: 0, left_reason: 'call_ended' });
   });
 
   it('merges a user’s archive items with their participant item', () => {

@@ -1,5 +1,5 @@
 import { AppError, validationError } from '../errors';
-import type { ParticipantRecord } from '../db/participants';
+import type { LeftReason, ParticipantRecord } from '../db/participants';
 
 // The room engine's pure rules (no I/O): session views, the join rate, attendance totals, the
 // one cursor codec. Tested without a database in room-rules.test.ts.
@@ -8,6 +8,7 @@ export interface SessionView {
   joined_at: string;
   left_at: string | null;
   duration_seconds: number | null;
+  left_reason: LeftReason | null;
 }
 
 export const secondsBetween = (from: string, to: string) => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
@@ -20,14 +21,17 @@ const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : 
  */
 export function sessionViews(items: ParticipantRecord[], endedAt: string | undefined): SessionView[] {
   const views: SessionView[] = [];
-  const add = (joinedAt: string, leftAt: string | null) => {
+  const add = (joinedAt: string, leftAt: string | null, reason: LeftReason | undefined) => {
     const joined = endedAt ? earlier(joinedAt, endedAt) : joinedAt;
     const left = leftAt && endedAt ? earlier(leftAt, endedAt) : leftAt;
-    views.push({ joined_at: joined, left_at: left, duration_seconds: left ? secondsBetween(joined, left) : null });
+    // Cut short by the end, or stored before reasons were recorded and closed at the end.
+    const clipped = left !== null && endedAt !== undefined && (left !== leftAt || (!reason && left === endedAt));
+    const leftReason = left === null ? null : clipped ? 'call_ended' : (reason ?? 'left');
+    views.push({ joined_at: joined, left_at: left, duration_seconds: left ? secondsBetween(joined, left) : null, left_reason: leftReason });
   };
   for (const item of items) {
-    for (const session of item.sessions ?? []) add(session.joined_at, session.left_at);
-    if (item.open_joined_at) add(item.open_joined_at, endedAt ?? null);
+    for (const session of item.sessions ?? []) add(session.joined_at, session.left_at, session.left_reason);
+    if (item.open_joined_at) add(item.open_joined_at, endedAt ?? null, 'call_ended');
   }
   return views.sort((a, b) => a.joined_at.localeCompare(b.joined_at));
 }

@@ -22,7 +22,9 @@ export interface CallEndedDetail {
   call_id: string;
   thread_id: string;
   call_type: 'audio' | 'video';
-  ended_by: string;
+  /** null when the service ended it (`room_empty`, `expired`). */
+  ended_by: string | null;
+  end_reason: 'ended' | 'room_empty' | 'expired';
   started_at: string;
   ended_at: string;
   duration_seconds: number;

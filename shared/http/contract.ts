@@ -31,6 +31,8 @@ export interface OperationContract {
   readonly auth: AuthMode;
   readonly access: RouteAccess;
   readonly summary: string;
+  /** Not behind the JWT authorizer, but a shared secret as bearer: Prosody's event_sync (`jitsi-events`). */
+  readonly bearer?: 'jitsi-events';
   /** Answers 503 `feature_disabled` while CALLS_ENABLED is off (the rollback switch). */
   readonly callsSwitch?: boolean;
   readonly pathSchema?: Schema;
@@ -60,7 +62,7 @@ export function defineOperations<const T extends Record<string, OperationContrac
 export function genericErrors(contract: OperationContract): ErrorCode[] {
   const codes: ErrorCode[] = ['validation_error', 'internal_error'];
   if (contract.body) codes.push('payload_too_large', 'unsupported_media_type');
-  if (contract.auth === 'user') codes.push('unauthorized');
+  if (contract.auth === 'user' || contract.bearer) codes.push('unauthorized');
   if (contract.callsSwitch) codes.push('feature_disabled');
   const { table, secrets, kms } = contract.access;
   if (table || kms || (secrets && secrets.length > 0)) codes.push('dependency_unavailable');

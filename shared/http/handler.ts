@@ -7,6 +7,7 @@ import { AppError, featureDisabled, validationError, type ErrorCode } from '../e
 import { logger } from '../observability/logger';
 import { invocationMetrics, recordRequestOutcome } from '../observability/metrics';
 import { callerFromAuthorizer, type Caller } from './auth';
+import { requireEventsSecret } from './events-secret';
 import type { Contract } from './contract';
 import { MAX_BODY_BYTES } from './limits';
 import { errorBody, errorResult, GENERIC_MESSAGE, toResult, type HttpResult } from './responses';
@@ -85,6 +86,7 @@ function requestParser<C extends Contract>(contract: C): Middleware<C> {
       if (contract.callsSwitch && !getConfig().CALLS_ENABLED) throw featureDisabled();
       // The authorizer's claims first: a caller it let through with an unusable subject gets 401, not 400.
       const caller = contract.auth === 'user' ? callerFromAuthorizer(event, getConfig().ROLES_CLAIM) : undefined;
+      if (contract.bearer) await requireEventsSecret(event);
       let body: unknown;
       if (contract.body) body = parseWith(contract.body, readJsonBody(event), 'body');
       else refuseBody(event);
@@ -165,6 +167,7 @@ export function http<const C extends Contract>(contract: C) {
         .use(requestParser(contract))
         .handler(async (_event, context) => {
           const result = await run(context.input);
+          if (result.raw !== undefined) return { ...toResult(result.status, undefined, result.headers), body: result.raw };
           return toResult(result.status, result.body, result.headers);
         });
       // Exposed so tests can check a handler answers for the contract it was declared with.

@@ -5,11 +5,18 @@ export interface HttpResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body sent as it is (the PEM key route), with its own content-type header. */
+  raw?: string;
 }
 
 export const ok = (body: unknown): HttpResult => ({ status: 200, body });
 export const created = (body: unknown): HttpResult => ({ status: 201, body });
 export const noContent = (): HttpResult => ({ status: 204 });
+export const pem = (text: string): HttpResult => ({
+  status: 200,
+  raw: text,
+  headers: { 'content-type': 'application/x-pem-file', 'cache-control': 'public, max-age=300' },
+});
 
 export const GENERIC_MESSAGE = 'Something went wrong on our side.';
 

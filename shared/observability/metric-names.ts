@@ -47,6 +47,12 @@ export const MetricName = {
   WebhookDeliveryFailed: 'WebhookDeliveryFailed',
   /** A webhook that failed for 24 h and went to the dead-letter store: a receiver is missing events. */
   WebhookDeadLettered: 'WebhookDeadLettered',
+  /** Jitsi's end-meeting failed (the call or class still ended in the store): people may still be in the room. */
+  JitsiEndMeetingFailed: 'JitsiEndMeetingFailed',
+  /** A kick of a removed member or unenrolled student failed. */
+  JitsiKickFailed: 'JitsiKickFailed',
+  /** A presence event refused: wrong or missing events secret, or a bad JaaS signature. */
+  PresenceEventRejected: 'PresenceEventRejected',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

@@ -47,6 +47,9 @@ export const SessionSchema = z.object({
 
 export const LeaveResponseSchema = z.extend(SessionSchema, { call_id: z.string() });
 
+export const LEFT_REASON = z.nullable(z.enum(['left', 'disconnected', 'call_ended', 'never_connected']));
+export const ParticipantSessionSchema = z.extend(SessionSchema, { left_reason: LEFT_REASON });
+
 export const CallLogSchema = z.object({
   call_id: z.string(),
   thread_id: z.string(),
@@ -56,9 +59,14 @@ export const CallLogSchema = z.object({
   started_at: isoTime,
   ended_at: nullableTime,
   duration_seconds: z.nullable(z.number()),
+  end_reason: z.nullable(z.enum(['ended', 'room_empty', 'expired'])),
+  ended_by: z.nullable(z.string()),
   consent_recorded: z.boolean(),
-  participants: z.array(SessionSchema),
+  participants: z.array(ParticipantSessionSchema),
 });
+
+/** The end's answer: the call log, and whether Jitsi's meeting was ended too (null: not configured). */
+export const EndCallResponseSchema = z.extend(CallLogSchema, { jitsi_meeting_ended: z.nullable(z.boolean()) });
 
 export const CallListSchema = z.object({ items: z.array(CallLogSchema), next_cursor: z.nullable(z.string()) });
 

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { isoDateTime } from './time';
-import { IceServerSchema, TokenResponseSchema } from './calls';
+import { IceServerSchema, LEFT_REASON, TokenResponseSchema } from './calls';
 import { userId } from './ids';
 
 // Course ids become the first part of a Jitsi room name `{course_id}-{live_class_id}-{random}`.
@@ -85,7 +85,9 @@ export const AttendanceSchema = z.object({
     z.object({
       user_id: z.string(),
       role: z.enum(['host', 'participant']),
-      sessions: z.array(z.object({ joined_at: z.string(), left_at: nullableTime, duration_seconds: z.nullable(z.number()) })),
+      sessions: z.array(
+        z.object({ joined_at: z.string(), left_at: nullableTime, duration_seconds: z.nullable(z.number()), left_reason: LEFT_REASON }),
+      ),
       total_seconds: z.number(),
     }),
   ),
@@ -96,4 +98,5 @@ export const EndLiveClassSchema = z.object({
   started_at: z.string(),
   ended_at: z.string(),
   duration_seconds: z.number(),
+  jitsi_meeting_ended: z.nullable(z.boolean()),
 });

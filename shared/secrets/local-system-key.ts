@@ -55,3 +55,22 @@ async function readPem(path: string): Promise<string | undefined> {
     throw error;
   }
 }
+
+export const LOCAL_EVENTS_SECRET_FILE = 'jitsi-events-secret';
+
+/** The local events secret (event_sync's bearer): made in DATA_DIR on first use, never printed. */
+export async function localEventsSecret(dataDir: string): Promise<string> {
+  const path = join(dataDir, LOCAL_EVENTS_SECRET_FILE);
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    await writeFile(path, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return (await readFile(path, 'utf8')).trim();
+}

@@ -1,5 +1,5 @@
 import { getConfig, type Config } from '../config';
-import { localSystemKey } from './local-system-key';
+import { localEventsSecret, localSystemKey } from './local-system-key';
 import { secretsManagerProvider } from './secrets-manager-provider';
 
 export type JitsiSigningKey = { alg: 'HS256'; secret: string } | { alg: 'RS256'; privateKeyPem: string; kid: string };
@@ -17,6 +17,8 @@ export interface SecretsProvider {
   jitsiSigningKey(): Promise<JitsiSigningKey>;
   turnAuth(): Promise<TurnAuth>;
   jitsiSystemKey(): Promise<JitsiSystemKey>;
+  /** The bearer Prosody's event_sync sends to /api/jitsi/events/*. */
+  jitsiEventsSecret(): Promise<string>;
 }
 
 export function envSecretsProvider(config: Config): SecretsProvider {
@@ -37,6 +39,7 @@ export function envSecretsProvider(config: Config): SecretsProvider {
       return { kind: 'none' };
     },
     jitsiSystemKey: () => localSystemKey(config.DATA_DIR, config.JITSI_SYSTEM_KID),
+    jitsiEventsSecret: async () => config.JITSI_EVENTS_SECRET ?? (await localEventsSecret(config.DATA_DIR)),
   };
 }
 

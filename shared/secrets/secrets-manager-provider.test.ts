@@ -31,6 +31,7 @@ const config: SecretsManagerProviderConfig = {
 const unusedFallback: SecretsProvider = {
   jitsiSigningKey: () => Promise.reject(new Error('fallback must not be used')),
   turnAuth: () => Promise.reject(new Error('fallback must not be used')),
+  jitsiEventsSecret: () => Promise.reject(new Error('fallback must not be used')),
   jitsiSystemKey: () => Promise.reject(new Error('fallback must not be used')),
 };
 

@@ -93,6 +93,7 @@ export function secretsManagerProvider(config: SecretsManagerProviderConfig, opt
     jitsiSigningKey: () => (jitsi ? jitsi.get() : options.fallback.jitsiSigningKey()),
     turnAuth: () => (turn ? turn.get() : options.fallback.turnAuth()),
     jitsiSystemKey: () => (system ? system.get() : options.fallback.jitsiSystemKey()),
+    jitsiEventsSecret: () => options.fallback.jitsiEventsSecret(),
   };
 }
 

@@ -108,7 +108,8 @@ export async function call<T = any>(operation: OperationId | string, options: Ca
   const response = {
     status: result.statusCode ?? 0,
     headers: (result.headers ?? {}) as Record<string, string>,
-    body: raw ? JSON.parse(raw) : undefined,
+    // The key route answers a PEM, not JSON.
+    body: raw && !String(result.headers?.['content-type']).startsWith('application/x-pem-file') ? JSON.parse(raw) : undefined,
     raw,
   };
   seen.push({ operation: route.id, status: response.status, body: response.body });

@@ -19,6 +19,8 @@ Object.assign(process.env, {
   JITSI_PUBLIC_URL: 'https://jitsi.test.example',
   JITSI_APP_ID: 'calls-test',
   JITSI_JWT_SECRET: randomBytes(32).toString('hex'),
+  // The bearer event_sync sends; the events/apigw-v2 samples of the presence routes carry it.
+  JITSI_EVENTS_SECRET: 'test-events-secret-0123456789abcdef0123',
   TURN_HOST: 'turn.test.example',
   TURN_SECRET: randomBytes(24).toString('hex'),
   POWERTOOLS_METRICS_DISABLED: 'true',

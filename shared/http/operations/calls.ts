@@ -63,7 +63,7 @@ export const callOperations = defineOperations({
     summary: 'End the call for everyone (idempotent)',
     pathSchema: calls.CallPath,
     status: 200,
-    response: calls.CallLogSchema,
+    response: calls.EndCallResponseSchema,
     errors: [...THREAD_ERRORS, 'forbidden'],
   },
   'calls.log': {

@@ -1,5 +1,6 @@
 import type { Contract } from '../contract';
 import { callOperations } from './calls';
+import { jitsiOperations } from './jitsi';
 import { courseOperations, liveClassOperations } from './live-classes';
 import { publicOperations } from './public';
 import { threadOperations } from './threads';
@@ -12,7 +13,8 @@ export type OperationId =
   | keyof typeof callOperations
   | keyof typeof courseOperations
   | keyof typeof liveClassOperations
-  | keyof typeof publicOperations;
+  | keyof typeof publicOperations
+  | keyof typeof jitsiOperations;
 
 export const operations = {
   ...threadOperations,
@@ -20,4 +22,5 @@ export const operations = {
   ...courseOperations,
   ...liveClassOperations,
   ...publicOperations,
+  ...jitsiOperations,
 } satisfies { readonly [K in OperationId]: Contract<K> };

@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { applyPresence, isNeverConnected, type PresenceEvent, type PresenceState } from './presence-rules';
+
+const at = (seconds: number) => new Date(Date.UTC(2026, 10, 21, 9, 0, 0) + seconds * 1000).toISOString();
+const empty: PresenceState = { open_joined_at: undefined, sessions: [], occupants: {} };
+const joined = (occupant: string, from: number): PresenceEvent => ({ kind: 'joined', occupant, joinedAt: at(from) });
+const left = (occupant: string, from: number, to: number): PresenceEvent => ({
+  kind: 'left',
+  occupant,
+  joinedAt: at(from),
+  leftAt: at(to),
+});
+const run = (events: PresenceEvent[], start: PresenceState = empty, endedAt?: string) =>
+  events.reduce((state, event) => applyPresence(state, event, endedAt) ?? state, start);
+const sorted = (state: PresenceState) => ({
+  ...state,
+  sessions: [...state.sessions].sort((a, b) => a.joined_at.localeCompare(b.joined_at)),
+});
+
+describe('applyPresence', () => {
+  it('opens a session at Jitsi’s joined_at and closes it disconnected at left_at', () => {
+    expect(run([joined('a', 10), left('a', 10, 70)])).toEqual({
+      open_joined_at: undefined,
+      sessions: [{ joined_at: at(10), left_at: at(70), left_reason: 'disconnected' }],
+      occupants: { a: { joined_at: at(10), left_at: at(70) } },
+    });
+  });
+
+  it('changes nothing for the same event twice', () => {
+    const once = run([joined('a', 10)]);
+    expect(applyPresence(once, joined('a', 10))).toBeUndefined();
+    const closed = run([joined('a', 10), left('a', 10, 70)]);
+    expect(applyPresence(closed, left('a', 10, 70))).toBeUndefined();
+  });
+
+  it('gives the same state for a left before its joined', () => {
+    expect(run([left('a', 10, 70), joined('a', 10)])).toEqual(run([joined('a', 10), left('a', 10, 70)]));
+  });
+
+  it('keeps the session open while a second device is in the room', () => {
+    const state = run([joined('phone', 10), joined('laptop', 20), left('phone', 10, 30)]);
+    expect(state.open_joined_at).toBe(at(10));
+    expect(state.sessions).toEqual([]);
+    expect(run([left('laptop', 20, 90)], state).sessions).toEqual([{ joined_at: at(10), left_at: at(90), left_reason: 'disconnected' }]);
+  });
+
+  it('confirms the API join’s open session and closes it when the last occupant leaves', () => {
+    const apiJoined: PresenceState = { ...empty, open_joined_at: at(5) };
+    const state = run([joined('a', 8), left('a', 8, 60)], apiJoined);
+    expect(state.sessions).toEqual([{ joined_at: at(5), left_at: at(60), left_reason: 'disconnected', anchored: true }]);
+    // Reordered: the left first, then its joined, then the same left again.
+    expect(run([left('a', 8, 60), joined('a', 8), left('a', 8, 60)], apiJoined)).toEqual(state);
+  });
+
+  it('does not close a session the user reopened through the API after the occupant left', () => {
+    const rejoined: PresenceState = {
+      open_joined_at: at(100),
+      sessions: [{ joined_at: at(0), left_at: at(50), left_reason: 'left' }],
+      occupants: {},
+    };
+    const state = run([left('a', 0, 40)], rejoined);
+    expect(state.open_joined_at).toBe(at(100));
+    expect(state.sessions).toContainEqual({ joined_at: at(0), left_at: at(50), left_reason: 'left' });
+  });
+
+  it('records only the occupants once the room has ended', () => {
+    const state = run([joined('a', 10), left('a', 10, 70)], empty, at(5));
+    expect(state.sessions).toEqual([]);
+    expect(state.open_joined_at).toBeUndefined();
+    expect(state.occupants.a).toEqual({ joined_at: at(10), left_at: at(70) });
+  });
+
+  it('never closes a session before it opened (left_at before joined_at from a skewed clock)', () => {
+    const state = run([left('a', 50, 40)]);
+    for (const session of state.sessions) expect(Date.parse(session.left_at)).toBeGreaterThanOrEqual(Date.parse(session.joined_at));
+  });
+
+  it('is the union of the occupants’ intervals whatever the order and duplicates (property)', () => {
+    const interval = fc.tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 200 }), fc.boolean());
+    fc.assert(
+      fc.property(fc.array(interval, { minLength: 1, maxLength: 5 }), fc.infiniteStream(fc.nat()), (intervals, noise) => {
+        const events: PresenceEvent[] = intervals.flatMap(([from, length, gone], index) => [
+          joined(`o${index}`, from),
+          ...(gone ? [left(`o${index}`, from, from + length)] : []),
+        ]);
+        const inOrder = run([...events].sort((a, b) => eventTime(a) - eventTime(b)));
+        const shuffled = [...events, ...events.filter(() => noise.next().value % 3 === 0)]
+          .map((event) => ({ event, key: noise.next().value }))
+          .sort((a, b) => a.key - b.key)
+          .map(({ event }) => event);
+        expect(sorted(run(shuffled))).toEqual(sorted(inOrder));
+        expect(sorted(inOrder).sessions).toEqual(union(intervals).closed);
+        expect(inOrder.open_joined_at).toBe(union(intervals).open);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+const eventTime = (event: PresenceEvent) => Date.parse(event.kind === 'joined' ? event.joinedAt : event.leftAt);
+
+/** The expected sessions: the union of the intervals, an occupant still in the room reaching to the end of time. */
+function union(intervals: [number, number, boolean][]) {
+  const spans = intervals.map(([from, length, gone]) => [from, gone ? from + length : Infinity] as const).sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [from, to] of spans) {
+    const last = merged.at(-1);
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  const openSpan = merged.find(([, to]) => to === Infinity);
+  return {
+    closed: merged
+      .filter(([, to]) => to !== Infinity)
+      .map(([from, to]) => ({ joined_at: at(from), left_at: at(to), left_reason: 'disconnected' })),
+    open: openSpan ? at(openSpan[0]) : undefined,
+  };
+}
+
+describe('isNeverConnected', () => {
+  const confirm = 120;
+  it('is true for an API join Jitsi never saw within PRESENCE_CONFIRM_SECONDS', () => {
+    expect(isNeverConnected({ open_joined_at: at(0), occupants: {} }, confirm, Date.parse(at(121)))).toBe(true);
+  });
+  it('waits until the confirmation time has passed', () => {
+    expect(isNeverConnected({ open_joined_at: at(0), occupants: {} }, confirm, Date.parse(at(119)))).toBe(false);
+  });
+  it('is false once an occupant of the user was in the room in that time', () => {
+    const occupants = { a: { joined_at: at(30), left_at: at(40) } };
+    expect(isNeverConnected({ open_joined_at: at(0), occupants }, confirm, Date.parse(at(500)))).toBe(false);
+  });
+  it('ignores an occupant that left before the join', () => {
+    const occupants = { a: { joined_at: at(-100), left_at: at(-50) } };
+    expect(isNeverConnected({ open_joined_at: at(0), occupants }, confirm, Date.parse(at(500)))).toBe(true);
+  });
+});

@@ -1,0 +1,148 @@
+import type { ClosedSession, OccupantRecord } from '../db/participants';
+
+// How Jitsi's presence events change one user's sessions in one room (pure, no I/O; tested in
+// presence-rules.test.ts). Jitsi's times are authoritative and each event carries its
+// occupant's own interval (`joined_at`, and `left_at` when it left), so the state is the union
+// of the user's occupant intervals: the same events in any order, or twice, give the same
+// sessions. A user with two devices is in the room while either is; a session Jitsi closed is
+// `disconnected`. Sessions closed by the API (`left`, `call_ended`) are never rewritten.
+
+export type PresenceEvent =
+  { kind: 'joined'; occupant: string; joinedAt: string } | { kind: 'left'; occupant: string; joinedAt: string; leftAt: string };
+
+export interface PresenceState {
+  open_joined_at: string | undefined;
+  /** The open session was opened by Jitsi's word, not an API join (so it is no anchor). */
+  open_from_presence?: boolean;
+  sessions: ClosedSession[];
+  occupants: Record<string, OccupantRecord>;
+}
+
+/** Occupants that left are kept (for duplicates and late events) up to this many per user and room. */
+export const MAX_OCCUPANTS_KEPT = 50;
+
+const ms = Date.parse;
+const min = (a: string, b: string) => (ms(a) <= ms(b) ? a : b);
+const max = (a: string, b: string) => (ms(a) >= ms(b) ? a : b);
+
+/**
+ * The state after `event`, or undefined when it changes nothing (a duplicate, or an occupant
+ * already known to have left). Once the room has ended (`endedAt`), only the occupants are
+ * recorded: the end closed every session.
+ */
+export function applyPresence(state: PresenceState, event: PresenceEvent, endedAt?: string): PresenceState | undefined {
+  const known = state.occupants[event.occupant];
+  let occupants: Record<string, OccupantRecord>;
+  if (event.kind === 'joined') {
+    if (known) return undefined;
+    occupants = { ...state.occupants, [event.occupant]: { joined_at: event.joinedAt } };
+  } else {
+    if (known?.left_at) return undefined;
+    // A skewed clock never gives a negative interval.
+    const from = min(known?.joined_at ?? event.joinedAt, event.leftAt);
+    occupants = prune({ ...state.occupants, [event.occupant]: { joined_at: from, left_at: event.leftAt } });
+  }
+  if (endedAt) return { ...state, occupants };
+  return derive(state, occupants);
+}
+
+interface Block {
+  start: string;
+  end: string | undefined;
+}
+
+/** The union of the occupants' intervals (one still in the room reaches to the end of time), oldest first. */
+function blocksOf(occupants: Record<string, OccupantRecord>): Block[] {
+  const spans = Object.values(occupants)
+    .map((occupant) => ({ start: occupant.joined_at, end: occupant.left_at }))
+    .sort((a, b) => ms(a.start) - ms(b.start));
+  const blocks: Block[] = [];
+  for (const span of spans) {
+    const last = blocks.at(-1);
+    if (last && (last.end === undefined || ms(span.start) <= ms(last.end))) {
+      last.end = last.end === undefined || span.end === undefined ? undefined : max(last.end, span.end);
+    } else blocks.push({ ...span });
+  }
+  return blocks;
+}
+
+/**
+ * The sessions from scratch: the API's own closes kept, Jitsi's blocks as `disconnected`
+ * sessions, and each API join (the open session, or one Jitsi closed: `anchored`) reaching
+ * from its join time to the end of the first block that ends after it. Recomputed from the
+ * occupants every time, so the order the events came in cannot matter.
+ */
+function derive(state: PresenceState, occupants: Record<string, OccupantRecord>): PresenceState {
+  const apiClosed = state.sessions.filter((session) => session.left_reason !== 'disconnected');
+  const anchors = [
+    ...state.sessions.filter((session) => session.left_reason === 'disconnected' && session.anchored).map((session) => session.joined_at),
+    ...(state.open_joined_at && !state.open_from_presence ? [state.open_joined_at] : []),
+  ];
+  // A device still reported after the user left through the API is not a new session.
+  const blocks = blocksOf(occupants).filter(
+    (block) =>
+      !apiClosed.some(
+        (session) => ms(block.start) <= ms(session.left_at) && (block.end === undefined || ms(block.end) >= ms(session.joined_at)),
+      ),
+  );
+  const starts = new Map<Block, { start: string; anchored: boolean }>();
+  let unconfirmed: string | undefined;
+  for (const anchor of anchors) {
+    const block = blocks.find((candidate) => candidate.end === undefined || ms(candidate.end) >= ms(anchor));
+    if (!block) {
+      unconfirmed = unconfirmed ? min(unconfirmed, anchor) : anchor;
+      continue;
+    }
+    const current = starts.get(block);
+    starts.set(block, { start: min(current?.start ?? block.start, anchor), anchored: true });
+  }
+  const sessions: ClosedSession[] = [...apiClosed];
+  let open = unconfirmed;
+  let fromPresence = false;
+  for (const block of blocks) {
+    const from = starts.get(block) ?? { start: block.start, anchored: false };
+    if (block.end === undefined) {
+      open = open ? min(open, from.start) : from.start;
+      fromPresence = !from.anchored && !unconfirmed;
+    } else
+      sessions.push({
+        joined_at: from.start,
+        left_at: block.end,
+        left_reason: 'disconnected',
+        ...(from.anchored ? { anchored: true } : {}),
+      });
+  }
+  return { open_joined_at: open, ...(open && fromPresence ? { open_from_presence: true } : {}), sessions, occupants };
+}
+
+function prune(occupants: Record<string, OccupantRecord>): Record<string, OccupantRecord> {
+  const entries = Object.entries(occupants);
+  if (entries.length <= MAX_OCCUPANTS_KEPT) return occupants;
+  const gone = entries.filter(([, occupant]) => occupant.left_at).sort(([, a], [, b]) => ms(a.left_at!) - ms(b.left_at!));
+  const drop = new Set(gone.slice(0, entries.length - MAX_OCCUPANTS_KEPT).map(([jid]) => jid));
+  return Object.fromEntries(entries.filter(([jid]) => !drop.has(jid)));
+}
+
+/** The user's occupants still in the room (for a kick). */
+export const occupantsInRoom = (occupants: Record<string, OccupantRecord> | undefined) =>
+  Object.entries(occupants ?? {})
+    .filter(([, occupant]) => occupant.left_at === undefined)
+    .map(([jid]) => jid);
+
+/**
+ * An API join Jitsi never saw: the open session's user had no occupant in the room within
+ * `confirmSeconds` of the join, in a room Jitsi reports presence for. Closed with duration 0.
+ */
+export function isNeverConnected(
+  state: Pick<PresenceState, 'open_joined_at' | 'occupants'>,
+  confirmSeconds: number,
+  nowMs: number,
+): boolean {
+  const open = state.open_joined_at;
+  if (!open) return false;
+  const deadline = ms(open) + confirmSeconds * 1000;
+  if (nowMs < deadline) return false;
+  return !Object.values(state.occupants).some(
+    (occupant) => ms(occupant.joined_at) <= deadline && (occupant.left_at === undefined || ms(occupant.left_at) >= ms(open)),
+  );
+}

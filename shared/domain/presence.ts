@@ -1,0 +1,114 @@
+import * as z from 'zod/mini';
+import type { Item } from '../db/client';
+import { callStore } from '../db/calls';
+import { getItem, getItemsInOrder, retryOnConflict, RETRY } from '../db/items';
+import { keys, participantShard, type ItemKey } from '../db/keys';
+import { parseGate } from '../db/live-classes';
+import { parseParticipant, presenceWritePart, type ParticipantRecord } from '../db/participants';
+import { transaction } from '../db/transaction';
+import { endCallBySystem } from './calls';
+import { applyPresence, type PresenceEvent, type PresenceState } from './presence-rules';
+
+// Jitsi's presence (event_sync, JaaS webhooks) applied to the room engine's sessions. A room is
+// found from its name in one read (the ROOM# item a call or class claims when it is created);
+// rooms that are not ours are acknowledged and ignored. Every write is conditional on the
+// participant item as read and retried, so concurrent events and API calls never lose a change.
+
+const RoomPointer = z.looseObject({ call_id: z.optional(z.string()), live_class_id: z.optional(z.string()) });
+
+type Target = { kind: 'call'; id: string } | { kind: 'live_class'; id: string };
+
+async function targetOf(roomName: string): Promise<Target | undefined> {
+  const item = await getItem<Item>(keys.room(roomName.toLowerCase()));
+  if (!item) return undefined;
+  const pointer = RoomPointer.parse(item);
+  if (pointer.call_id) return { kind: 'call', id: pointer.call_id };
+  if (pointer.live_class_id) return { kind: 'live_class', id: pointer.live_class_id };
+  return undefined;
+}
+
+/** The room's end (if ended) and the user's participant item, in one round trip. */
+async function loadSeat(
+  target: Target,
+  userId: string,
+): Promise<{ key: ItemKey; endedAt: string | undefined; participant: ParticipantRecord | undefined } | undefined> {
+  if (target.kind === 'call') {
+    const { call, participant } = await callStore.loadWithParticipant(target.id, userId);
+    if (!call) return undefined;
+    return { key: keys.callParticipant(target.id, userId), endedAt: call.status === 'ended' ? call.ended_at : undefined, participant };
+  }
+  const shard = participantShard(userId);
+  const key = keys.liveClassParticipant(target.id, shard, userId);
+  const [gateItem, participantItem] = await getItemsInOrder([keys.liveClassGate(target.id, shard), key]);
+  const gate = parseGate(gateItem);
+  if (!gate) return undefined;
+  return { key, endedAt: gate.status === 'ended' ? gate.ended_at : undefined, participant: parseParticipant(participantItem) };
+}
+
+const stateOf = (participant: ParticipantRecord | undefined): PresenceState => ({
+  open_joined_at: participant?.open_joined_at,
+  open_from_presence: participant?.open_from_presence,
+  sessions: participant?.sessions ?? [],
+  occupants: participant?.occupants ?? {},
+});
+
+async function applyTo(target: Target, userId: string, event: PresenceEvent): Promise<void> {
+  await retryOnConflict(async () => {
+    const seat = await loadSeat(target, userId);
+    if (!seat) return undefined;
+    const next = applyPresence(stateOf(seat.participant), event, seat.endedAt);
+    if (!next) return undefined;
+    const outcome = await transaction({ session: presenceWritePart(seat.key, userId, seat.participant, next) });
+    return outcome.ok ? undefined : RETRY;
+  });
+}
+
+export interface OccupantReport {
+  userId: string;
+  occupantJid: string;
+  joinedAt: string;
+  leftAt?: string;
+}
+
+/** An occupant joined or left a room: the user's sessions follow (true if the room is ours). */
+export async function occupantChanged(roomName: string, report: OccupantReport): Promise<boolean> {
+  const target = await targetOf(roomName);
+  if (!target) return false;
+  await applyTo(target, report.userId, toEvent(report));
+  return true;
+}
+
+const toEvent = (report: OccupantReport): PresenceEvent =>
+  report.leftAt
+    ? { kind: 'left', occupant: report.occupantJid, joinedAt: report.joinedAt, leftAt: report.leftAt }
+    : { kind: 'joined', occupant: report.occupantJid, joinedAt: report.joinedAt };
+
+/**
+ * The room is gone: every occupant reported has left, every session still open closes at
+ * `destroyedAt` (`disconnected`), and a thread call ends (`room_empty`). A live class stays live
+ * (its host ends it, or the sweeper after LIVE_CLASS_EMPTY_MINUTES).
+ */
+export async function roomDestroyed(roomName: string, destroyedAt: string, occupants: OccupantReport[]): Promise<boolean> {
+  const target = await targetOf(roomName);
+  if (!target) return false;
+  await Promise.all(
+    occupants.map((occupant) => applyTo(target, occupant.userId, toEvent({ ...occupant, leftAt: occupant.leftAt ?? destroyedAt }))),
+  );
+  if (target.kind === 'call') {
+    const { participants } = await callStore.loadWithParticipants(target.id);
+    await Promise.all(
+      participants
+        .filter((participant) => participant.open_joined_at)
+        .map((participant) =>
+          applyTo(target, participant.user_id, {
+            kind: 'left',
+            occupant: `room-destroyed:${destroyedAt}`,
+            joinedAt: participant.open_joined_at as string,
+            leftAt: destroyedAt,
+          }),
+        ),
+    );
+    await endCallBySystem(target.id, { reason: 'room_empty' }, destroyedAt);
+  }
+  return true;
+}

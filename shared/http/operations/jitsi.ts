@@ -1,0 +1,45 @@
+import * as jitsi from '../../schemas/jitsi';
+import { defineOperations, type OperationContract } from '../contract';
+
+// Prosody's event_sync posts here: not behind the JWT authorizer, but its own bearer secret.
+const presence = <const B extends NonNullable<OperationContract['body']>>(path: string, body: B, summary: string) =>
+  ({
+    method: 'POST',
+    path,
+    auth: 'public',
+    bearer: 'jitsi-events',
+    access: { table: 'readwrite', events: true },
+    summary,
+    body,
+    status: 204,
+    errors: [],
+  }) as const satisfies OperationContract;
+
+export const jitsiOperations = defineOperations({
+  'jitsi.room-created': presence('/api/jitsi/events/room/created', jitsi.RoomCreatedBody, 'event_sync: a Jitsi room was created'),
+  'jitsi.room-destroyed': presence(
+    '/api/jitsi/events/room/destroyed',
+    jitsi.RoomDestroyedBody,
+    'event_sync: a Jitsi room is gone; its sessions close and a thread call ends (room_empty)',
+  ),
+  'jitsi.occupant-joined': presence(
+    '/api/jitsi/events/occupant/joined',
+    jitsi.OccupantJoinedBody,
+    "event_sync: a user's occupant joined; their session is confirmed or opened",
+  ),
+  'jitsi.occupant-left': presence(
+    '/api/jitsi/events/occupant/left',
+    jitsi.OccupantLeftBody,
+    "event_sync: a user's occupant left; their session closes (disconnected) when it was their last",
+  ),
+  'jitsi.keys': {
+    method: 'GET',
+    path: '/api/jitsi/keys/{file}',
+    auth: 'public',
+    access: {},
+    summary: "The system token's public key (SPKI PEM) for Prosody's end-meeting and kick: `<sha256 hex of kid>.pem`",
+    pathSchema: jitsi.KeyPath,
+    status: 200,
+    errors: ['not_found'],
+  },
+});
