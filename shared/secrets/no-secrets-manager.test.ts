@@ -6,6 +6,7 @@ const fallback: SecretsProvider = {
   jitsiSigningKey: async () => ({ alg: 'HS256', secret: 'x'.repeat(32) }),
   turnAuth: async () => ({ kind: 'none' }),
   jitsiSystemKey: async () => ({ privateKeyPem: 'pem', kid: 'system' }),
+  jitsiEventsSecret: async () => 'events-secret',
 };
 const config = {
   AWS_REGION: 'us-east-1',
