@@ -11,6 +11,8 @@ import { invokeRoute, type LambdaHandler } from './gateway';
 import { ensureTable, localDynamoClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { dataFile, ensureDir, LOCAL_ISSUER, localIssuer, type LocalIssuer } from './local-issuer';
 import { startLocalJobs } from './jobs';
+import type { EventListener, LocalRelay } from '../../shared/events/local-relay';
+import type { LocalDeliverer } from '../../shared/webhooks/local-deliverer';
 import { assertPortFree, LocalStartError, lockDataDir, prepareDataDir, watchParent } from './lifecycle';
 
 // `npm run dev`: the same handlers that run in Lambda, behind a tiny HTTP server that builds
@@ -104,6 +106,8 @@ export interface LocalServer {
   /** Settles if that DynamoDB Local ends: the server cannot serve without it. */
   dynamoDbExited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   dataDir: string;
+  /** Subscribes to every event the outbox delivers (the live channel, tests); returns the unsubscribe. */
+  onEvent(listener: EventListener): () => void;
   close(): Promise<void>;
 }
 
@@ -123,6 +127,8 @@ export async function startLocalServer(
   const lock = lockDataDir(dataDir, url);
   let dynamoDb: RunningDynamoDb | undefined;
   let jobs: { stop(): void } | undefined;
+  let relay: LocalRelay | undefined;
+  let webhooks: LocalDeliverer | undefined;
   try {
     await assertPortFree(settings.PORT);
     const externalEndpoint = env.DYNAMODB_ENDPOINT;
@@ -221,6 +227,12 @@ export async function startLocalServer(
       server.listen(settings.PORT, '127.0.0.1', () => resolveListen());
     });
     jobs = await startLocalJobs({ log });
+    // The outbox, delivered from the same store: to the events file, the webhook deliverer and any subscriber.
+    const { startLocalRelay } = await import('../../shared/events/local-relay');
+    const { startWebhookDeliverer } = await import('../../shared/webhooks/local-deliverer');
+    relay = startLocalRelay({ log });
+    const events = relay;
+    webhooks = await startWebhookDeliverer({ source: (accept) => events.onEvent(accept), log });
 
     return {
       url,
@@ -228,8 +240,11 @@ export async function startLocalServer(
       dynamoDbEndpoint,
       ...(dynamoDb ? { dynamoDbPid: dynamoDb.pid, dynamoDbExited: dynamoDb.exited } : {}),
       dataDir,
+      onEvent: (listener) => events.onEvent(listener),
       close: async () => {
         jobs?.stop();
+        await relay?.stop();
+        await webhooks?.stop();
         server.closeAllConnections();
         await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
         await dynamoDb?.stop();
@@ -238,6 +253,8 @@ export async function startLocalServer(
     };
   } catch (error) {
     jobs?.stop();
+    await relay?.stop();
+    await webhooks?.stop();
     await dynamoDb?.stop();
     lock.release();
     throw error;

@@ -1,7 +1,7 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { tableName, toAttributes, toValues, type Item } from './client';
-import { queryPartition, updateIf } from './items';
+import { queryPartition } from './items';
 import { keys, PARTICIPANT_PREFIX, type ItemKey } from './keys';
 
 // The participant (session) repository, shared by calls and live classes. A user's sessions in
@@ -109,13 +109,19 @@ export function openSessionParts(
   };
 }
 
-/** Closes the open session the caller saw; false if someone else changed it first. */
-export function closeSession(key: ItemKey, openJoinedAt: string, leftAt: string): Promise<boolean> {
-  return updateIf({
-    TableName: tableName(),
-    Key: toAttributes(key),
-    UpdateExpression: 'REMOVE open_joined_at SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
-    ConditionExpression: 'open_joined_at = :open',
-    ExpressionAttributeValues: toValues({ ':open': openJoinedAt, ':empty': [], ':closed': [{ joined_at: openJoinedAt, left_at: leftAt }] }),
-  });
+/** The update that closes the open session the caller saw; its condition fails if someone else changed it first. */
+export function closeSessionPart(key: ItemKey, openJoinedAt: string, leftAt: string): TransactWriteItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: toAttributes(key),
+      UpdateExpression: 'REMOVE open_joined_at SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
+      ConditionExpression: 'open_joined_at = :open',
+      ExpressionAttributeValues: toValues({
+        ':open': openJoinedAt,
+        ':empty': [],
+        ':closed': [{ joined_at: openJoinedAt, left_at: leftAt }],
+      }),
+    },
+  };
 }

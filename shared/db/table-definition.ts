@@ -3,11 +3,15 @@
 export const tableDefinition = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Epoch seconds; DynamoDB deletes expired items (probe results). */
+  /** Epoch seconds; DynamoDB deletes expired items (probe results, delivered outbox events). */
   timeToLiveAttribute: 'expires_at',
   globalSecondaryIndexes: [
     /** Listings: a thread's calls, a course's live classes; newest first by sort key. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    /** A user's ringing invitations (GET /api/calls/incoming); sparse: removed once answered. */
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    /** Work queues, sparse: ringing invitations by expiry (the ring job); locally, undelivered events. */
+    { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
   ],
 } as const;
 

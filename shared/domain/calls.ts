@@ -11,9 +11,13 @@ import { RESOURCE_ID_PATTERN } from '../schemas/ids';
 import { openSessionParts, type ParticipantRecord } from '../db/participants';
 import { isCallHost, threadStore } from '../db/threads';
 import { conditionFailedOn, transaction } from '../db/transaction';
-import { publishCallEvent } from '../events/publisher';
+import { invitationStore, type InvitationRecord } from '../db/invitations';
+import { eventPart, newEvent } from '../events/outbox';
+import { MetricName } from '../observability/metric-names';
+import { countMetric } from '../observability/metrics';
 import { joinCredentials, tokenResponse } from './join-info';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
+import { invitationViews, settleIfOver } from './ringing';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
 import { notAMember } from './threads';
 
@@ -49,9 +53,18 @@ export const threadRoleOf = async (threadId: string, userId: string) => (await t
 const callRoom: RoomKind<CallRecord> = {
   noun: 'Call',
   async load(callId, userId) {
-    const { call, participant } = await callStore.loadWithParticipant(callId, userId);
-    return { room: call, participant };
+    const { call, participant, invitation } = await callStore.loadWithParticipant(callId, userId);
+    // Joining while rung answers the ring, in the join's own transaction.
+    const answering = call?.status === 'active' && invitation?.state === 'ringing' && Date.now() < Date.parse(invitation.ring_expires_at);
+    if (!answering) return { room: call, participant };
+    return {
+      room: call,
+      participant,
+      joinParts: { invitation: invitationStore.parts.settle(callId, userId, 'accepted', new Date().toISOString()) },
+      onJoined: () => countMetric(MetricName.RingAnswered),
+    };
   },
+  eventIds: (call) => ({ call_id: call.call_id, thread_id: call.thread_id }),
   isOpen: (call) => call.status === 'active',
   endedAt: (call) => (call.status === 'ended' ? call.ended_at : undefined),
   notOpen: async (call, caller) => ((await threadRoleOf(call.thread_id, caller.userId)) ? callEnded() : notAMember()),
@@ -74,10 +87,19 @@ const callRoom: RoomKind<CallRecord> = {
 /** Jitsi room names are lowercase; a UUID without dashes is 122 random bits. */
 const roomFor = (callId: string) => `call-${callId.replaceAll('-', '')}`;
 
+/** The start's own parts (slot, member, call, session, CallStarted); invitations fill the rest of DynamoDB's 100. */
+const START_PARTS = 5;
+const INLINE_INVITATIONS = 100 - START_PARTS;
+
 /**
  * Starts a call in two sequential round trips: (1) the thread with its members (membership,
  * members to ring, fast 409); (2) one transaction that claims the thread's single active-call
- * slot, checks the caller is still a member, creates the call and opens the initiator's session.
+ * slot, checks the caller is still a member, creates the call (with the list of members it
+ * rings), opens the initiator's session, writes one invitation per member rung and the
+ * CallStarted event. A thread too large for one transaction (over 95 members to ring) gets the
+ * other invitations right after the commit; until they land (or if the process dies first) the
+ * call item's list answers for them: the log shows them ringing, then missed, and CallStarted
+ * (committed with the call) names every member rung.
  */
 export async function startCall(caller: Caller, input: { thread_id: string; call_type: CallType }) {
   const { thread, members } = await threadStore.loadWithMembers(input.thread_id);
@@ -87,6 +109,11 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
 
   const now = new Date();
   const callId = randomUUID();
+  const invited = members
+    .map((member) => member.user_id)
+    .filter((userId) => userId !== caller.userId)
+    .sort();
+  const ringExpiresAt = new Date(now.getTime() + getConfig().RING_TIMEOUT_SECONDS * 1000).toISOString();
   const call: CallRecord = {
     call_id: callId,
     thread_id: input.thread_id,
@@ -96,7 +123,22 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     room: roomFor(callId),
     started_at: now.toISOString(),
     consent_recorded: false,
+    invited_user_ids: invited,
+    ring_expires_at: ringExpiresAt,
   };
+  const invitations: InvitationRecord[] = invited.map((userId) => ({
+    call_id: callId,
+    thread_id: call.thread_id,
+    call_type: call.call_type,
+    initiator_id: caller.userId,
+    started_at: call.started_at,
+    user_id: userId,
+    state: 'ringing',
+    updated_at: call.started_at,
+    ring_expires_at: ringExpiresAt,
+  }));
+  const inline = invitations.slice(0, INLINE_INVITATIONS);
+  const later = invitations.slice(INLINE_INVITATIONS);
 
   await retryOnConflict(async () => {
     const outcome = await transaction({
@@ -104,6 +146,22 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
       member: threadStore.parts.isMember(input.thread_id, caller.userId),
       call: callStore.parts.create(call),
       session: openSessionParts(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at).session,
+      started: eventPart(
+        newEvent(
+          'CallStarted',
+          {
+            call_id: callId,
+            thread_id: call.thread_id,
+            call_type: call.call_type,
+            initiator_id: caller.userId,
+            started_at: call.started_at,
+            ring_expires_at: ringExpiresAt,
+            invited_user_ids: invited,
+          },
+          call.started_at,
+        ),
+      ),
+      ...Object.fromEntries(inline.map((invitation, index) => [`invite${index}`, invitationStore.parts.create(invitation)])),
     });
     if (outcome.ok) return undefined;
     const { failed } = outcome;
@@ -117,24 +175,8 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     return RETRY;
   });
 
-  // Ringing and minting the initiator's credentials do not depend on each other: side by side.
-  const [, info] = await Promise.all([
-    publishCallEvent({
-      detailType: 'CallStarted',
-      detail: {
-        call_id: callId,
-        thread_id: call.thread_id,
-        call_type: call.call_type,
-        initiator_id: caller.userId,
-        started_at: call.started_at,
-        ring_user_ids: members
-          .map((member) => member.user_id)
-          .filter((userId) => userId !== caller.userId)
-          .sort(),
-      },
-    }),
-    joinInfo(caller, call, true, now.getTime()),
-  ]);
+  // Only large threads have invitations left over; they and the initiator's credentials go side by side.
+  const [, info] = await Promise.all([writeInvitations(later), joinInfo(caller, call, true, now.getTime())]);
   return {
     ...info,
     thread_id: call.thread_id,
@@ -145,6 +187,18 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
   };
 }
 
+/** Invitations the start's transaction had no room for: transactions of 100 puts, side by side. */
+async function writeInvitations(invitations: InvitationRecord[]): Promise<void> {
+  const chunks = Array.from({ length: Math.ceil(invitations.length / 100) }, (_, index) =>
+    invitations.slice(index * 100, index * 100 + 100),
+  );
+  await Promise.all(
+    chunks.map((chunk) =>
+      transaction(Object.fromEntries(chunk.map((invitation, index) => [`invite${index}`, invitationStore.parts.create(invitation)]))),
+    ),
+  );
+}
+
 export const loadCall = (callId: string) => callStore.load(callId);
 
 const callOperations = roomOperations<CallRecord, Awaited<ReturnType<typeof joinInfo>>>(callRoom, 'call_id');
@@ -153,7 +207,7 @@ export const joinCall = callOperations.join;
 export const refreshCallToken = callOperations.refreshToken;
 export const leaveCall = callOperations.leave;
 
-export function callLogView(call: CallRecord, participants: ParticipantRecord[]) {
+export function callLogView(call: CallRecord, participants: ParticipantRecord[], invitations: InvitationRecord[], nowMs = Date.now()) {
   const endedAt = call.status === 'ended' ? call.ended_at : undefined;
   return {
     call_id: call.call_id,
@@ -168,14 +222,15 @@ export function callLogView(call: CallRecord, participants: ParticipantRecord[])
     participants: [...byUser(participants)]
       .flatMap(([userId, items]) => sessionViews(items, endedAt).map((session) => ({ user_id: userId, ...session })))
       .sort((a, b) => a.joined_at.localeCompare(b.joined_at) || (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0)),
+    invitations: invitationViews(call, invitations, nowMs),
   };
 }
 
 export async function getCallLog(caller: Caller, callId: string) {
-  const { call, participants } = await callStore.loadWithParticipants(callId);
+  const { call, participants, invitations } = await callStore.loadWithParticipants(callId);
   if (!call) throw notFound('Call');
   if (!caller.isAdmin && !(await threadRoleOf(call.thread_id, caller.userId))) throw notAMember();
-  return callLogView(call, participants);
+  return callLogView(call, participants, invitations);
 }
 
 /** Why the caller may not end the call, from their member item (only read on the refusal path). */
@@ -203,18 +258,6 @@ export async function endCall(caller: Caller, callId: string) {
     const ended = await markEnded(call, caller, endedAt);
     if (ended === 'ended') {
       call = { ...call, status: 'ended', ended_at: endedAt, ended_by: caller.userId };
-      await publishCallEvent({
-        detailType: 'CallEnded',
-        detail: {
-          call_id: call.call_id,
-          thread_id: call.thread_id,
-          call_type: call.call_type,
-          ended_by: caller.userId,
-          started_at: call.started_at,
-          ended_at: endedAt,
-          duration_seconds: secondsBetween(call.started_at, endedAt),
-        },
-      });
     } else {
       call = ended;
     }
@@ -224,11 +267,37 @@ export async function endCall(caller: Caller, callId: string) {
   }
   const endedAt = call.ended_at;
   if (!endedAt) throw new Error('call was not ended');
-  await closeOpenSessions(
-    loaded.participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
+  const ended = call;
+  const ringing = loaded.invitations.filter((invitation) => invitation.state === 'ringing');
+  await Promise.all([
+    closeOpenSessions(
+      loaded.participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
+      endedAt,
+      { call_id: callId, thread_id: call.thread_id },
+    ),
+    // Cancelled (or missed, if their time ran out before the end), each with its event.
+    ...ringing.map((invitation) => settleIfOver(invitation, ended, Date.now())),
+  ]);
+  return callLogView(call, loaded.participants, loaded.invitations);
+}
+
+/** CallEnded, written in the transaction that ends the call. */
+export function callEndedEvent(call: CallRecord, endedBy: string, endedAt: string, endReason = 'ended') {
+  return newEvent(
+    'CallEnded',
+    {
+      call_id: call.call_id,
+      thread_id: call.thread_id,
+      call_type: call.call_type,
+      initiator_id: call.initiator_id,
+      started_at: call.started_at,
+      ended_at: endedAt,
+      duration_seconds: secondsBetween(call.started_at, endedAt),
+      end_reason: endReason,
+      ended_by: endedBy,
+    },
     endedAt,
   );
-  return callLogView(call, loaded.participants);
 }
 
 /** 'ended' if this request ended the call; the ended call if a concurrent end got there first. */
@@ -238,6 +307,7 @@ function markEnded(call: CallRecord, caller: Caller, endedAt: string): Promise<'
       call: callStore.parts.end(call.call_id, caller.userId, endedAt),
       slot: threadStore.parts.releaseActiveCall(call.thread_id, call.call_id),
       host: caller.isAdmin ? undefined : threadStore.parts.isCallHost(call.thread_id, caller.userId, call.initiator_id),
+      ended: eventPart(callEndedEvent(call, caller.userId, endedAt)),
     });
     if (outcome.ok) return 'ended' as const;
     const { failed } = outcome;
@@ -254,7 +324,11 @@ function markEnded(call: CallRecord, caller: Caller, endedAt: string): Promise<'
     if (conditionFailedOn(failed.slot) && !failed.call) {
       const refusal = await endRefusal(call, caller);
       if (refusal) throw refusal;
-      return (await callStore.endAlone(call.call_id, caller.userId, endedAt)) ? ('ended' as const) : RETRY;
+      const alone = await transaction({
+        call: callStore.parts.end(call.call_id, caller.userId, endedAt),
+        ended: eventPart(callEndedEvent(call, caller.userId, endedAt)),
+      });
+      return alone.ok ? ('ended' as const) : RETRY;
     }
     return RETRY;
   });
@@ -268,7 +342,10 @@ export async function listThreadCalls(caller: Caller, threadId: string, limit = 
   // The cursor names a call; the key is rebuilt from the path's thread so a crafted cursor cannot reach another thread.
   const { calls, more } = await callStore.listByThread(threadId, limit, after);
   const logs = await Promise.all(
-    calls.map(async (call) => callLogView(call, (await callStore.loadWithParticipants(call.call_id)).participants)),
+    calls.map(async (call) => {
+      const { participants, invitations } = await callStore.loadWithParticipants(call.call_id);
+      return callLogView(call, participants, invitations);
+    }),
   );
   const last = calls.at(-1);
   return { items: logs, next_cursor: more && last ? encodeCursor({ s: last.started_at, c: last.call_id }) : null };

@@ -58,7 +58,29 @@ export const CallLogSchema = z.object({
   duration_seconds: z.nullable(z.number()),
   consent_recorded: z.boolean(),
   participants: z.array(SessionSchema),
+  invitations: z.array(
+    z.object({
+      user_id: z.string(),
+      state: z.enum(['ringing', 'accepted', 'declined', 'missed', 'cancelled']),
+      updated_at: isoTime,
+    }),
+  ),
 });
+
+export const IncomingCallsSchema = z.object({
+  items: z.array(
+    z.object({
+      call_id: z.string(),
+      thread_id: z.string(),
+      call_type: z.enum(['audio', 'video']),
+      initiator_id: z.string(),
+      started_at: isoTime,
+      ring_expires_at: isoTime,
+    }),
+  ),
+});
+
+export const DeclineResponseSchema = z.object({ call_id: z.string(), user_id: z.string(), state: z.literal('declined') });
 
 export const CallListSchema = z.object({ items: z.array(CallLogSchema), next_cursor: z.nullable(z.string()) });
 
