@@ -15,6 +15,7 @@ import { invitationStore, type InvitationRecord } from '../db/invitations';
 import { eventPart, newEvent } from '../events/outbox';
 import { MetricName } from '../observability/metric-names';
 import { countMetric } from '../observability/metrics';
+import { logger } from '../observability/logger';
 import { joinCredentials, tokenResponse } from './join-info';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
 import { invitationViews, settleIfOver } from './ringing';
@@ -175,6 +176,7 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     return RETRY;
   });
 
+  logger.info('call started', { call_id: callId, thread_id: call.thread_id, invited: invited.length });
   // Only large threads have invitations left over; they and the initiator's credentials go side by side.
   const [, info] = await Promise.all([writeInvitations(later), joinInfo(caller, call, true, now.getTime())]);
   return {
