@@ -45,9 +45,12 @@ export function bundleTargets(): BundleTarget[] {
 /** The webhook delivery function: SQS-triggered, so neither a route nor a schedule. */
 export const WEBHOOK_DELIVERY_BUNDLE: BundleTarget = { id: 'webhooks.deliver', entry: 'functions/webhooks/deliver.ts' };
 
-/** What a deploy needs: the routes and schedules, and the webhook delivery function. */
+/** The outbox relay: triggered by the table's stream. */
+export const OUTBOX_RELAY_BUNDLE: BundleTarget = { id: 'events.relay', entry: 'functions/events/relay.ts' };
+
+/** What a deploy needs: the routes and schedules, the webhook delivery function and the outbox relay. */
 export function deployedBundleTargets(): BundleTarget[] {
-  return [...bundleTargets(), WEBHOOK_DELIVERY_BUNDLE];
+  return [...bundleTargets(), WEBHOOK_DELIVERY_BUNDLE, OUTBOX_RELAY_BUNDLE];
 }
 
 export function bundleDir(id: string, outDir = DIST_DIR): string {

@@ -57,7 +57,7 @@ export const emfAlarms: readonly EmfAlarmDefinition[] = [
     statistic: 'Sum',
     periodMinutes: 5,
     threshold: () => 1,
-    description: 'CallStarted or CallEnded events could not be published to EventBridge: members are not being rung.',
+    description: 'Outbox events could not be put on the bus (they are retried from the stream): members may not be rung in time.',
   },
   {
     id: 'RecordingMetadataRejectedAlarm',
