@@ -4,12 +4,16 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { FilterCriteria, FilterRule, StartingPosition, type Code } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OUTBOX_ITEM_TYPE } from '../../shared/events/outbox';
 import { CallsFunction } from './calls-function';
+
+/** The one action this stack grants on "*" (it supports no resource): infra/stack.test.ts allows exactly it. */
+export const LIST_STREAMS = 'dynamodb:ListStreams';
 
 // The outbox, deployed: the table's stream -> this function -> the stage's bus. A function rather
 // than EventBridge Pipes: the event's own envelope must be the `detail` (the webhook deliverer and
@@ -51,34 +55,44 @@ export class OutboxRelay extends Construct {
       logRetentionDays: props.logRetentionDays,
       retainLogs: props.retain,
     });
-    this.relay.function.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(0),
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: RELAY_RETRY_ATTEMPTS,
-        // The stream keeps records 24 h: past that they would be lost, so they go to the DLQ first.
-        maxRecordAge: Duration.hours(23),
-        onFailure: new SqsDlq(this.deadLetterQueue),
-        filters: [
-          FilterCriteria.filter({
-            eventName: FilterRule.isEqual('INSERT'),
-            dynamodb: { NewImage: { type: { S: FilterRule.isEqual(OUTBOX_ITEM_TYPE) } } },
-          }),
-        ],
+    // A mapping of our own rather than DynamoEventSource, so the grants below are exactly what the poller needs.
+    const streamArn = props.table.tableStreamArn;
+    if (!streamArn) throw new Error('the outbox relay needs the table stream');
+    this.relay.function.addEventSourceMapping('TableStream', {
+      eventSourceArn: streamArn,
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(0),
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      retryAttempts: RELAY_RETRY_ATTEMPTS,
+      // The stream keeps records 24 h: past that they would be lost, so they go to the DLQ first.
+      maxRecordAge: Duration.hours(23),
+      onFailure: new SqsDlq(this.deadLetterQueue),
+      filters: [
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual('INSERT'),
+          dynamodb: { NewImage: { type: { S: FilterRule.isEqual(OUTBOX_ITEM_TYPE) } } },
+        }),
+      ],
+    });
+    this.relay.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'TableStreamRead',
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [streamArn],
       }),
     );
+    // ListStreams has no resource-level permissions (IAM's service reference), and Lambda's stream poller needs it.
+    this.relay.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'ListStreams', actions: [LIST_STREAMS], resources: ['*'] }));
+    Validations.of(this.relay.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'dynamodb:ListStreams alone, which has no resource-level permissions; every stream read is scoped to the table stream.',
+    });
     props.eventBus.grantPutEventsTo(this.relay.function);
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: "It is the stream event source's on-failure destination (a dead-letter queue itself); cdk-nag does not see that link.",
-    });
-    Validations.of(this.relay.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'dynamodb:ListStreams has no resource-level permissions: the stream event source needs it on "*" (the stream reads are scoped to the table).',
     });
 
     const action = new SnsAction(props.alarmTopic);

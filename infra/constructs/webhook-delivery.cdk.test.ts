@@ -81,7 +81,8 @@ describe('webhook delivery path', () => {
   it('encrypts both queues, keeps dead letters 14 days and redrives poison messages after a few receives', () => {
     const { stack, template } = prod;
     const webhooks = stack.webhooks!;
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    // The webhook queue and its dead-letter queue, plus the outbox relay's dead-letter queue.
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600 });
     template.hasResourceProperties('AWS::SQS::Queue', {
