@@ -207,6 +207,36 @@ describe('the outbox', () => {
     expect(endedEvent?.data).toMatchObject({ end_reason: 'ended', ended_by: alice.sub, duration_seconds: ended.body.duration_seconds });
   });
 
+  it('writes LiveClassStarted, ParticipantJoined, ParticipantLeft and LiveClassEnded for a live class', async () => {
+    const admin: TestUser = { sub: 'r-admin', roles: ['admin'] };
+    const teacher: TestUser = { sub: 'r-teacher', roles: ['instructor'] };
+    const courseId = `r-course-${Date.now()}`;
+    expect((await call('courses.put-instructor', { as: admin, params: { course_id: courseId, user_id: teacher.sub } })).status).toBe(204);
+    expect((await call('courses.put-enrollment', { as: teacher, params: { course_id: courseId, user_id: 'r-student' } })).status).toBe(204);
+    const created = await call('live-classes.create', { as: teacher, params: { course_id: courseId }, body: { title: 'Events' } });
+    const params = { live_class_id: created.body.live_class_id as string };
+    expect((await call('live-classes.start', { as: teacher, params })).status).toBe(200);
+    expect((await call('live-classes.join', { as: { sub: 'r-student', roles: ['student'] }, params })).status).toBe(200);
+    const ended = await call('live-classes.end', { as: teacher, params });
+    expect(ended.status).toBe(200);
+
+    const ofClass = (await events()).filter((event) => event.data.live_class_id === params.live_class_id);
+    expect(ofClass.every((event) => event.data.course_id === courseId)).toBe(true);
+    expect(ofClass.filter((event) => event.type === 'LiveClassStarted')).toHaveLength(1);
+    expect(
+      ofClass
+        .filter((event) => event.type === 'ParticipantJoined')
+        .map((event) => event.data.user_id)
+        .sort(),
+    ).toEqual(['r-student', teacher.sub]);
+    expect(ofClass.filter((event) => event.type === 'ParticipantLeft').map((event) => event.data.left_reason)).toEqual([
+      'call_ended',
+      'call_ended',
+    ]);
+    const [classEnded] = ofClass.filter((event) => event.type === 'LiveClassEnded');
+    expect(classEnded?.data).toMatchObject({ ended_by: teacher.sub, duration_seconds: ended.body.duration_seconds });
+  });
+
   it('writes nothing when the change is refused', async () => {
     const { callId } = await startedCall();
     const before = (await eventsOf(callId)).length;
