@@ -58,9 +58,12 @@ export const LIVE_FUNCTIONS = {
 
 export const LIVE_BUNDLES: BundleTarget[] = Object.values(LIVE_FUNCTIONS).map(({ id, entry }) => ({ id, entry }));
 
-/** What a deploy needs: the routes and schedules, the webhook delivery and the live channel functions. */
+/** The outbox relay: triggered by the table's stream. */
+export const OUTBOX_RELAY_BUNDLE: BundleTarget = { id: 'events.relay', entry: 'functions/events/relay.ts' };
+
+/** What a deploy needs: the routes and schedules, the webhook delivery, the outbox relay and the live channel functions. */
 export function deployedBundleTargets(): BundleTarget[] {
-  return [...bundleTargets(), WEBHOOK_DELIVERY_BUNDLE, ...LIVE_BUNDLES];
+  return [...bundleTargets(), WEBHOOK_DELIVERY_BUNDLE, OUTBOX_RELAY_BUNDLE, ...LIVE_BUNDLES];
 }
 
 const SECRETS_MANAGER_PROVIDER = join(REPO_ROOT, 'shared/secrets/secrets-manager-provider.ts');

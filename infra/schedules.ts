@@ -1,4 +1,4 @@
-// Scheduled jobs (the health probes): pure data like the route table. The CDK stack makes one
+// Scheduled jobs (the health probes, the ring timeouts): pure data like the route table. The CDK stack makes one
 // function and one EventBridge schedule rule per entry, with grants derived from `access`.
 
 import type { RouteAccess } from './routes';
@@ -33,5 +33,12 @@ export const schedules: readonly ScheduleDefinition[] = [
     access: { table: 'readwrite', secrets: ['turn'] },
     timeoutSeconds: PROBE_TIMEOUT_SECONDS,
     summary: 'Probe coturn: STUN Binding, authenticated TURN Allocate, TLS when TURNS_PORT is set; store the result',
+  },
+  {
+    id: 'calls.ring-timeouts',
+    entry: 'functions/calls/ring-timeouts.ts',
+    rateMinutes: 1,
+    access: { table: 'readwrite' },
+    summary: 'Invitations still ringing after RING_TIMEOUT_SECONDS become missed (cancelled if their call ended), with their events',
   },
 ];

@@ -9,7 +9,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { functionEnvironment, loadConfig } from '../shared/config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/metric-names';
-import { BUNDLE_FILE, DIST_DIR, WEBHOOK_DELIVERY_BUNDLE } from './build';
+import { BUNDLE_FILE, DIST_DIR, OUTBOX_RELAY_BUNDLE, WEBHOOK_DELIVERY_BUNDLE } from './build';
+import { OutboxRelay } from './constructs/outbox-relay';
 import { accessStatements, type AccessResources } from './constructs/access-policy';
 import { CallSecrets } from './constructs/call-secrets';
 import { CallsFunction } from './constructs/calls-function';
@@ -76,6 +77,7 @@ export class CallsStack extends Stack {
   /** Only where the stage configures webhookUrls. */
   readonly webhooks: WebhookDelivery | undefined;
   readonly live: LiveChannel;
+  readonly outbox: OutboxRelay;
 
   constructor(scope: Construct, id: string, props: CallsStackProps) {
     super(scope, id, props);
@@ -167,6 +169,17 @@ export class CallsStack extends Stack {
       functions: this.functions,
       table: this.table.table,
       indexNames: this.table.indexNames,
+    });
+
+    this.outbox = new OutboxRelay(this, 'Outbox', {
+      table: this.table.table,
+      eventBus: this.eventBus,
+      code: codeFor(OUTBOX_RELAY_BUNDLE.id, code),
+      environment,
+      stage,
+      alarmTopic: this.observability.topic,
+      logRetentionDays: policy.logRetentionDays,
+      retain,
     });
 
     this.webhooks = context.webhookUrls?.length

@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   call_in_progress: 409,
   call_ended: 409,
   not_in_call: 409,
+  not_ringing: 409,
   consent_required: 409,
   live_class_not_started: 409,
   live_class_ended: 409,

@@ -105,7 +105,8 @@ describe('end', () => {
     trips.restore();
     expect(ended.status).toBe(200);
     expect(trips.sequentialRoundTrips()).toBeLessThanOrEqual(3);
-    expect(trips.calls.filter((entry) => entry.command === 'UpdateItemCommand')).toHaveLength(50);
+    // The end's own transaction, then one per open session: the close and its ParticipantLeft together.
+    expect(trips.calls.filter((entry) => entry.command === 'TransactWriteItemsCommand')).toHaveLength(51);
 
     const log = await call('calls.log', { as: owner, params: { call_id: callId } });
     expect(log.body.participants).toHaveLength(50);

@@ -9,6 +9,7 @@ import { AppError } from '../shared/errors';
 import { getSecretsProvider, setSecretsProviderForTests } from '../shared/secrets/provider';
 import { authorizerSettings, call, issuerKeyFile, setupApi, type TestUser } from './support/api';
 import { recordRoundTrips } from './support/round-trips';
+import { appendToEventsFile, relayOutboxOnce } from '../shared/events/local-relay';
 
 const alice: TestUser = { sub: 'alice', name: 'Alice', email: 'alice@example.com', roles: ['student'] };
 const bob: TestUser = { sub: 'bob', name: 'Bob' };
@@ -22,7 +23,9 @@ async function newThread(owner: TestUser = alice, members: string[] = ['bob', 'c
   return response.body.thread_id as string;
 }
 
-function events(): any[] {
+/** What the local relay delivered to the events file, after a relay pass over this file's outbox. */
+async function events(): Promise<any[]> {
+  await relayOutboxOnce([appendToEventsFile]);
   const file = process.env.EVENTS_FILE as string;
   return existsSync(file)
     ? readFileSync(file, 'utf8')
@@ -205,10 +208,13 @@ describe('thread calls', () => {
   it('publishes CallStarted with the members to ring', async () => {
     const threadId = await newThread();
     const started = await call('calls.start', { as: bob, body: { thread_id: threadId, call_type: 'audio' } });
-    const event = events().find((candidate) => candidate.detail.call_id === started.body.call_id);
+    const event = (await events()).find((candidate) => candidate.detail.data.call_id === started.body.call_id);
     expect(event).toMatchObject({
       'detail-type': 'CallStarted',
-      detail: { thread_id: threadId, call_type: 'audio', initiator_id: 'bob', ring_user_ids: ['alice', 'carol'] },
+      detail: {
+        type: 'CallStarted',
+        data: { thread_id: threadId, call_type: 'audio', initiator_id: 'bob', invited_user_ids: ['alice', 'carol'] },
+      },
     });
   });
 
@@ -295,9 +301,16 @@ describe('thread calls', () => {
     expect((await call('calls.log', { as: mallory, params: { call_id: callId } })).status).toBe(403);
     expect((await call('calls.log', { as: admin, params: { call_id: callId } })).status).toBe(200);
 
-    const endedEvent = events().find((event) => event['detail-type'] === 'CallEnded' && event.detail.call_id === callId);
-    expect(endedEvent.detail).toMatchObject({ thread_id: threadId, ended_by: 'alice', duration_seconds: ended.body.duration_seconds });
-    expect(events().filter((event) => event['detail-type'] === 'CallEnded' && event.detail.call_id === callId)).toHaveLength(1);
+    const endedEvent = (await events()).find((event) => event['detail-type'] === 'CallEnded' && event.detail.data.call_id === callId);
+    expect(endedEvent.detail.data).toMatchObject({
+      thread_id: threadId,
+      ended_by: 'alice',
+      end_reason: 'ended',
+      duration_seconds: ended.body.duration_seconds,
+    });
+    expect((await events()).filter((event) => event['detail-type'] === 'CallEnded' && event.detail.data.call_id === callId)).toHaveLength(
+      1,
+    );
 
     // The thread is free again.
     expect((await call('calls.start', { as: bob, body: { thread_id: threadId, call_type: 'audio' } })).status).toBe(201);

@@ -57,7 +57,7 @@ export const emfAlarms: readonly EmfAlarmDefinition[] = [
     statistic: 'Sum',
     periodMinutes: 5,
     threshold: () => 1,
-    description: 'CallStarted or CallEnded events could not be published to EventBridge: members are not being rung.',
+    description: 'Outbox events could not be put on the bus (they are retried from the stream): members may not be rung in time.',
   },
   {
     id: 'RecordingMetadataRejectedAlarm',
@@ -150,11 +150,7 @@ export interface JvbAlarmDefinition {
   readonly description: string;
 }
 
-const jvbAlarm = (
-  metricName: MetricName,
-  threshold: (policy: StagePolicy) => number,
-  description: string,
-): JvbAlarmDefinition => ({
+const jvbAlarm = (metricName: MetricName, threshold: (policy: StagePolicy) => number, description: string): JvbAlarmDefinition => ({
   id: `${metricName}Alarm`,
   namespace: METRICS_NAMESPACE,
   metricName,
@@ -174,11 +170,11 @@ export const jvbAlarms: readonly JvbAlarmDefinition[] = [
   jvbAlarm(
     MetricName.JvbLossRateDownload,
     (policy) => policy.jvbLossPercentThreshold,
-    'Packet loss into the videobridge is high: the senders\' networks or the bridge host\'s ingress (ops/runbook.md#monitoring).',
+    "Packet loss into the videobridge is high: the senders' networks or the bridge host's ingress (ops/runbook.md#monitoring).",
   ),
   jvbAlarm(
     MetricName.JvbLossRateUpload,
     (policy) => policy.jvbLossPercentThreshold,
-    'Packet loss from the videobridge to receivers is high: the bridge host\'s egress or its bandwidth (ops/runbook.md#monitoring).',
+    "Packet loss from the videobridge to receivers is high: the bridge host's egress or its bandwidth (ops/runbook.md#monitoring).",
   ),
 ];

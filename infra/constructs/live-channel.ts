@@ -9,7 +9,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Code } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../../shared/events/publisher';
+import { EVENT_SOURCE } from '../../shared/events/outbox';
 import { EVENT_TYPES } from '../../shared/webhooks/envelope';
 import { LIVE_FUNCTIONS } from '../build';
 import { CallsFunction } from './calls-function';

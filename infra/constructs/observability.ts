@@ -238,6 +238,20 @@ export class Observability extends Construct {
       new GraphWidget({ title: 'Failed starts by reason', left: [byReason(MetricName.FailedToStartCallByReason)], width: 8 }),
       new GraphWidget({ title: 'Access denied by reason', left: [byReason(MetricName.AccessDenied)], width: 8 }),
     );
+    // Does ringing work: ring outcomes next to the events that carry them out.
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Ring outcomes',
+        left: [emf(MetricName.RingAnswered), emf(MetricName.RingDeclined), emf(MetricName.RingMissed)],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Events and webhooks',
+        left: [emf(MetricName.EventsPublished), emf(MetricName.WebhookDelivered)],
+        right: [emf(MetricName.EventPublishFailed), emf(MetricName.WebhookDeliveryFailed), emf(MetricName.WebhookDeadLettered)],
+        width: 12,
+      }),
+    );
     dashboard.addWidgets(
       new GraphWidget({ title: 'API latency p50 / p99 (ms)', left: [latency('p50'), latency('p99')], width: 12 }),
       new GraphWidget({ title: 'Start and join duration p50 / p99 (ms)', left: durations, width: 12 }),

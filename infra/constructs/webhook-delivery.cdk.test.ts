@@ -38,7 +38,9 @@ describe('webhook delivery path', () => {
     const app = new App({ context: cdkContext });
     const stack = createStageStack(app, { stage: 'dev', stages: cdkContext.stages, code: { kind: 'placeholder' }, nag: false });
     expect(stack.webhooks).toBeUndefined();
-    Template.fromStack(stack).resourceCountIs('AWS::SQS::Queue', 0);
+    // The one queue left is the outbox relay's dead-letter queue, present in every stage.
+    const queues = Template.fromStack(stack).findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues)).toEqual([logicalId(stack, stack.outbox.deadLetterQueue)]);
   });
 
   it('rejects a plain-http receiver in the stage context', () => {
@@ -79,7 +81,8 @@ describe('webhook delivery path', () => {
   it('encrypts both queues, keeps dead letters 14 days and redrives poison messages after a few receives', () => {
     const { stack, template } = prod;
     const webhooks = stack.webhooks!;
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    // The webhook queue and its dead-letter queue, plus the outbox relay's dead-letter queue.
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600 });
     template.hasResourceProperties('AWS::SQS::Queue', {

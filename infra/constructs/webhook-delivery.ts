@@ -12,7 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../shared/observability/metric-names';
 import { EVENT_TYPES } from '../../shared/webhooks/envelope';
-import { EVENT_SOURCE } from '../../shared/events/publisher';
+import { EVENT_SOURCE } from '../../shared/events/outbox';
 import { CallsFunction } from './calls-function';
 
 // Signed webhooks, deployed: rule on the stage's bus -> SQS queue -> delivery function. Lambda's

@@ -12,6 +12,8 @@ import { ensureTable, localDynamoClient, startDynamoDbLocal, type RunningDynamoD
 import { dataFile, ensureDir, LOCAL_ISSUER, localIssuer, type LocalIssuer } from './local-issuer';
 import { startLocalJobs } from './jobs';
 import { createLiveChannel, type LiveChannel } from './live-channel';
+import type { EventListener, LocalRelay } from '../../shared/events/local-relay';
+import type { LocalDeliverer } from '../../shared/webhooks/local-deliverer';
 import { assertPortFree, LocalStartError, lockDataDir, prepareDataDir, watchParent } from './lifecycle';
 
 // `npm run dev`: the same handlers that run in Lambda, behind a tiny HTTP server that builds
@@ -107,6 +109,8 @@ export interface LocalServer {
   dataDir: string;
   /** The live channel at /api/live: `liveChannel.publish(event)` pushes an event to the connections it concerns. */
   liveChannel: LiveChannel;
+  /** Subscribes to every event the outbox delivers (the live channel, tests); returns the unsubscribe. */
+  onEvent(listener: EventListener): () => void;
   close(): Promise<void>;
 }
 
@@ -127,6 +131,8 @@ export async function startLocalServer(
   let dynamoDb: RunningDynamoDb | undefined;
   let jobs: { stop(): void } | undefined;
   let liveChannel: LiveChannel | undefined;
+  let relay: LocalRelay | undefined;
+  let webhooks: LocalDeliverer | undefined;
   try {
     await assertPortFree(settings.PORT);
     const externalEndpoint = env.DYNAMODB_ENDPOINT;
@@ -231,6 +237,16 @@ export async function startLocalServer(
       server.listen(settings.PORT, '127.0.0.1', () => resolveListen());
     });
     jobs = await startLocalJobs({ log });
+    // The outbox, delivered from the same store: to the events file, the webhook deliverer and any subscriber.
+    const { startLocalRelay } = await import('../../shared/events/local-relay');
+    const { startWebhookDeliverer } = await import('../../shared/webhooks/local-deliverer');
+    relay = startLocalRelay({ log });
+    const events = relay;
+    webhooks = await startWebhookDeliverer({ source: (accept) => events.onEvent(accept), log });
+    // The live channel is one more consumer of the same events.
+    events.onEvent(async (event) => {
+      await live.publish(event);
+    });
 
     return {
       url,
@@ -239,8 +255,11 @@ export async function startLocalServer(
       ...(dynamoDb ? { dynamoDbPid: dynamoDb.pid, dynamoDbExited: dynamoDb.exited } : {}),
       dataDir,
       liveChannel: live,
+      onEvent: (listener) => events.onEvent(listener),
       close: async () => {
         jobs?.stop();
+        await relay?.stop();
+        await webhooks?.stop();
         live.close();
         server.closeAllConnections();
         await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
@@ -251,6 +270,8 @@ export async function startLocalServer(
   } catch (error) {
     jobs?.stop();
     liveChannel?.close();
+    await relay?.stop();
+    await webhooks?.stop();
     await dynamoDb?.stop();
     lock.release();
     throw error;

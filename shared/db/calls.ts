@@ -1,8 +1,9 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { tableName, toAttributes, toValues, type Item } from './client';
-import { getItem, getItemsInOrder, parseItem, queryIndexPage, queryPartition, updateIf } from './items';
-import { keys } from './keys';
+import { getItem, getItemsInOrder, parseItem, queryIndexPage, queryPartition } from './items';
+import { parseInvitation, type InvitationRecord } from './invitations';
+import { INVITATION_PREFIX, keys } from './keys';
 import { parseParticipant, splitParticipants } from './participants';
 
 // The call repository: the call item, its place in the thread's listing (gsi1) and its
@@ -20,6 +21,9 @@ const CallItem = z.looseObject({
   ended_by: z.optional(z.string()),
   end_reason: z.optional(z.enum(['ended', 'room_empty', 'expired'])),
   consent_recorded: z.optional(z.boolean()),
+  /** Everyone the start rang, written with the call: the log's invitations come from this list. */
+  invited_user_ids: z.optional(z.array(z.string())),
+  ring_expires_at: z.optional(z.string()),
 });
 export type CallRecord = z.infer<typeof CallItem>;
 export type CallType = CallRecord['call_type'];
@@ -48,16 +52,23 @@ const endUpdate = (callId: string, cause: EndCause, endedAt: string) => ({
 export const callStore = {
   load: async (callId: string) => parseItem(CallItem, await getItem(keys.call(callId))),
 
-  /** The call and the caller's participant item, one round trip. */
+  /** The call, the caller's participant item and their invitation, one round trip. */
   async loadWithParticipant(callId: string, userId: string) {
-    const [call, participant] = await getItemsInOrder([keys.call(callId), keys.callParticipant(callId, userId)]);
-    return { call: parseItem(CallItem, call), participant: parseParticipant(participant) };
+    const [call, participant, invitation] = await getItemsInOrder([
+      keys.call(callId),
+      keys.callParticipant(callId, userId),
+      keys.callInvitation(callId, userId),
+    ]);
+    return { call: parseItem(CallItem, call), participant: parseParticipant(participant), invitation: parseInvitation(invitation) };
   },
 
-  /** The call and every participant: one Query of the call's partition. */
+  /** The call, every participant and every invitation: one Query of the call's partition. */
   async loadWithParticipants(callId: string) {
     const { participants, others } = splitParticipants(await queryPartition<Item>(keys.callPartition(callId)));
-    return { call: parseItem(CallItem, others.find(isCallItem)), participants };
+    const invitations: InvitationRecord[] = others
+      .filter((item) => typeof item.sk === 'string' && item.sk.startsWith(INVITATION_PREFIX))
+      .map((item) => parseInvitation(item) as InvitationRecord);
+    return { call: parseItem(CallItem, others.find(isCallItem)), participants, invitations };
   },
 
   /** A page of a thread's calls, newest first, after the call a cursor names. */
@@ -90,14 +101,17 @@ export const callStore = {
     claimRoom: (call: CallRecord): TransactWriteItem => ({
       Put: {
         TableName: tableName(),
-        Item: toAttributes({ ...keys.room(call.room), type: 'room', room_name: call.room, call_id: call.call_id, thread_id: call.thread_id }),
+        Item: toAttributes({
+          ...keys.room(call.room),
+          type: 'room',
+          room_name: call.room,
+          call_id: call.call_id,
+          thread_id: call.thread_id,
+        }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     }),
   },
-
-  /** Ends the call on its own, for a call whose thread no longer points at it. */
-  endAlone: (callId: string, cause: EndCause, endedAt: string) => updateIf(endUpdate(callId, cause, endedAt)),
 
   parseCall: (item: Item) => CallItem.parse(item),
 };

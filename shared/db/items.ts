@@ -9,17 +9,7 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { AppError } from '../errors';
-import {
-  backoff,
-  dynamo,
-  fromAttributes,
-  isConditionFailure,
-  send,
-  tableName,
-  toAttributes,
-  toValues,
-  type Item,
-} from './client';
+import { backoff, dynamo, fromAttributes, isConditionFailure, send, tableName, toAttributes, toValues, type Item } from './client';
 import type { ItemKey } from './keys';
 
 // The reads and writes every entity repeats: one item, two items in one round trip, a whole

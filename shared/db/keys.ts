@@ -79,9 +79,37 @@ export const keys = {
   }),
   userConnectionsPartition: (userId: string) => key('USER', userId, 'CONNECTIONS'),
 
+  /** An invitation to ring one member, next to the call so the log reads it in the same Query. */
+  callInvitation: (callId: string, userId: string): ItemKey => ({ pk: key('CALL', callId), sk: key('INVITE', userId) }),
+  /** gsi2, only while ringing: a user's incoming calls, soonest to expire first. */
+  incomingIndex: (userId: string, ringExpiresAt: string, callId: string) => ({
+    gsi2pk: key('USER', userId, 'RINGING'),
+    gsi2sk: key(ringExpiresAt, callId),
+  }),
+  incomingPartition: (userId: string) => key('USER', userId, 'RINGING'),
+  /** gsi3, only while ringing: invitations by expiry, spread over RING_SHARDS partitions for the ring job. */
+  ringingIndex: (ringExpiresAt: string, callId: string, userId: string) => ({
+    gsi3pk: key('RINGING', String(participantShard(`${callId}/${userId}`, RING_SHARDS))),
+    gsi3sk: key(ringExpiresAt, callId, userId),
+  }),
+  ringingPartition: (shard: number) => key('RINGING', String(shard)),
+  ringingBefore: (at: string) => key(at, '~'),
+
+  /** One partition per outbox event: writing events never contends, whatever the room. */
+  outboxEvent: (eventId: string): ItemKey => ({ pk: key('EVENT', eventId), sk: 'EVENT' }),
+  /** gsi3, local stores only: events not yet handed to the local consumers, oldest first. */
+  undeliveredIndex: (occurredAt: string, eventId: string) => ({ gsi3pk: key('OUTBOX', 'UNDELIVERED'), gsi3sk: key(occurredAt, eventId) }),
+  undeliveredPartition: () => key('OUTBOX', 'UNDELIVERED'),
+
   /** The last result of a component's scheduled probe (overwritten each run, expires by TTL). */
   probeResult: (component: string): ItemKey => ({ pk: key('PROBE', component), sk: 'LATEST' }),
 } as const;
+
+/** Partitions of the ringing-by-expiry index (gsi3): the ring job reads each, bounded. */
+export const RING_SHARDS = 4;
+
+/** Invitation items in a call's partition. */
+export const INVITATION_PREFIX = key('INVITE', '');
 
 /** Part of the key schema: changing it moves existing participants, so it needs a migration. */
 export const LIVE_CLASS_SHARDS = 10;

@@ -1,7 +1,7 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { tableName, toAttributes, toValues, type Item } from './client';
-import { queryPartition, updateIf } from './items';
+import { queryPartition } from './items';
 import { keys, PARTICIPANT_PREFIX, type ItemKey } from './keys';
 
 // The participant (session) repository, shared by calls and live classes. A user's sessions in
@@ -135,20 +135,25 @@ export function openSessionParts(
   };
 }
 
-/** Closes the open session the caller saw; false if someone else changed it first. A close never precedes its open. */
-export function closeSession(key: ItemKey, openJoinedAt: string, leftAt: string, leftReason: LeftReason): Promise<boolean> {
+/**
+ * The update that closes the open session the caller saw, with why it closed; its condition fails
+ * if someone else changed it first. A close never precedes its open.
+ */
+export function closeSessionPart(key: ItemKey, openJoinedAt: string, leftAt: string, leftReason: LeftReason): TransactWriteItem {
   const closed = {
     joined_at: openJoinedAt,
     left_at: Date.parse(leftAt) < Date.parse(openJoinedAt) ? openJoinedAt : leftAt,
     left_reason: leftReason,
   };
-  return updateIf({
-    TableName: tableName(),
-    Key: toAttributes(key),
-    UpdateExpression: 'REMOVE open_joined_at, open_from_presence SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
-    ConditionExpression: 'open_joined_at = :open',
-    ExpressionAttributeValues: toValues({ ':open': openJoinedAt, ':empty': [], ':closed': [closed] }),
-  });
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: toAttributes(key),
+      UpdateExpression: 'REMOVE open_joined_at, open_from_presence SET sessions = list_append(if_not_exists(sessions, :empty), :closed)',
+      ConditionExpression: 'open_joined_at = :open',
+      ExpressionAttributeValues: toValues({ ':open': openJoinedAt, ':empty': [], ':closed': [closed] }),
+    },
+  };
 }
 
 /** What a presence event changes on a participant item: its sessions and occupants, whole. */

@@ -3,13 +3,19 @@
 export const tableDefinition = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Epoch seconds; DynamoDB deletes expired items (probe results, live connections). */
+  /** Epoch seconds; DynamoDB deletes expired items (probe results, live connections, delivered outbox events). */
   timeToLiveAttribute: 'expires_at',
   globalSecondaryIndexes: [
     /** Listings: a thread's calls, a course's live classes; newest first by sort key. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    /** A user's live-channel connections (sparse: only connection items carry gsi2pk). */
+    /**
+     * Per-user lookups, sparse (only items that carry gsi2pk): a user's ringing invitations
+     * (GET /api/calls/incoming; removed once answered) and a user's live-channel connections.
+     * The partitions differ (USER#u#RINGING, USER#u#CONNECTIONS), so one index serves both.
+     */
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    /** Work queues, sparse: ringing invitations by expiry (the ring job); locally, undelivered events. */
+    { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
   ],
 } as const;
 

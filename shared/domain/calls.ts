@@ -11,10 +11,15 @@ import { RESOURCE_ID_PATTERN } from '../schemas/ids';
 import { openSessionParts, type ParticipantRecord } from '../db/participants';
 import { isCallHost, threadStore } from '../db/threads';
 import { conditionFailedOn, transaction } from '../db/transaction';
-import { publishCallEvent } from '../events/publisher';
+import { invitationStore, type InvitationRecord } from '../db/invitations';
+import { eventPart, newEvent } from '../events/outbox';
+import { MetricName } from '../observability/metric-names';
+import { countMetric } from '../observability/metrics';
+import { logger } from '../observability/logger';
 import { joinCredentials, tokenResponse } from './join-info';
 import { endJitsiMeeting } from './jitsi-end';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
+import { invitationViews, settleIfOver } from './ringing';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
 import { notAMember } from './threads';
 
@@ -50,9 +55,18 @@ export const threadRoleOf = async (threadId: string, userId: string) => (await t
 const callRoom: RoomKind<CallRecord> = {
   noun: 'Call',
   async load(callId, userId) {
-    const { call, participant } = await callStore.loadWithParticipant(callId, userId);
-    return { room: call, participant };
+    const { call, participant, invitation } = await callStore.loadWithParticipant(callId, userId);
+    // Joining while rung answers the ring, in the join's own transaction.
+    const answering = call?.status === 'active' && invitation?.state === 'ringing' && Date.now() < Date.parse(invitation.ring_expires_at);
+    if (!answering) return { room: call, participant };
+    return {
+      room: call,
+      participant,
+      joinParts: { invitation: invitationStore.parts.settle(callId, userId, 'accepted', new Date().toISOString()) },
+      onJoined: () => countMetric(MetricName.RingAnswered),
+    };
   },
+  eventIds: (call) => ({ call_id: call.call_id, thread_id: call.thread_id }),
   isOpen: (call) => call.status === 'active',
   endedAt: (call) => (call.status === 'ended' ? call.ended_at : undefined),
   notOpen: async (call, caller) => ((await threadRoleOf(call.thread_id, caller.userId)) ? callEnded() : notAMember()),
@@ -75,10 +89,19 @@ const callRoom: RoomKind<CallRecord> = {
 /** Jitsi room names are lowercase; a UUID without dashes is 122 random bits. */
 const roomFor = (callId: string) => `call-${callId.replaceAll('-', '')}`;
 
+/** The start's own parts (slot, member, call, session, CallStarted); invitations fill the rest of DynamoDB's 100. */
+const START_PARTS = 5;
+const INLINE_INVITATIONS = 100 - START_PARTS;
+
 /**
  * Starts a call in two sequential round trips: (1) the thread with its members (membership,
  * members to ring, fast 409); (2) one transaction that claims the thread's single active-call
- * slot, checks the caller is still a member, creates the call and opens the initiator's session.
+ * slot, checks the caller is still a member, creates the call (with the list of members it
+ * rings), opens the initiator's session, writes one invitation per member rung and the
+ * CallStarted event. A thread too large for one transaction (over 95 members to ring) gets the
+ * other invitations right after the commit; until they land (or if the process dies first) the
+ * call item's list answers for them: the log shows them ringing, then missed, and CallStarted
+ * (committed with the call) names every member rung.
  */
 export async function startCall(caller: Caller, input: { thread_id: string; call_type: CallType }) {
   const { thread, members } = await threadStore.loadWithMembers(input.thread_id);
@@ -88,6 +111,11 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
 
   const now = new Date();
   const callId = randomUUID();
+  const invited = members
+    .map((member) => member.user_id)
+    .filter((userId) => userId !== caller.userId)
+    .sort();
+  const ringExpiresAt = new Date(now.getTime() + getConfig().RING_TIMEOUT_SECONDS * 1000).toISOString();
   const call: CallRecord = {
     call_id: callId,
     thread_id: input.thread_id,
@@ -97,7 +125,22 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     room: roomFor(callId),
     started_at: now.toISOString(),
     consent_recorded: false,
+    invited_user_ids: invited,
+    ring_expires_at: ringExpiresAt,
   };
+  const invitations: InvitationRecord[] = invited.map((userId) => ({
+    call_id: callId,
+    thread_id: call.thread_id,
+    call_type: call.call_type,
+    initiator_id: caller.userId,
+    started_at: call.started_at,
+    user_id: userId,
+    state: 'ringing',
+    updated_at: call.started_at,
+    ring_expires_at: ringExpiresAt,
+  }));
+  const inline = invitations.slice(0, INLINE_INVITATIONS);
+  const later = invitations.slice(INLINE_INVITATIONS);
 
   await retryOnConflict(async () => {
     const outcome = await transaction({
@@ -106,6 +149,22 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
       call: callStore.parts.create(call),
       room: callStore.parts.claimRoom(call),
       session: openSessionParts(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at).session,
+      started: eventPart(
+        newEvent(
+          'CallStarted',
+          {
+            call_id: callId,
+            thread_id: call.thread_id,
+            call_type: call.call_type,
+            initiator_id: caller.userId,
+            started_at: call.started_at,
+            ring_expires_at: ringExpiresAt,
+            invited_user_ids: invited,
+          },
+          call.started_at,
+        ),
+      ),
+      ...Object.fromEntries(inline.map((invitation, index) => [`invite${index}`, invitationStore.parts.create(invitation)])),
     });
     if (outcome.ok) return undefined;
     const { failed } = outcome;
@@ -119,24 +178,9 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     return RETRY;
   });
 
-  // Ringing and minting the initiator's credentials do not depend on each other: side by side.
-  const [, info] = await Promise.all([
-    publishCallEvent({
-      detailType: 'CallStarted',
-      detail: {
-        call_id: callId,
-        thread_id: call.thread_id,
-        call_type: call.call_type,
-        initiator_id: caller.userId,
-        started_at: call.started_at,
-        ring_user_ids: members
-          .map((member) => member.user_id)
-          .filter((userId) => userId !== caller.userId)
-          .sort(),
-      },
-    }),
-    joinInfo(caller, call, true, now.getTime()),
-  ]);
+  logger.info('call started', { call_id: callId, thread_id: call.thread_id, invited: invited.length });
+  // Only large threads have invitations left over; they and the initiator's credentials go side by side.
+  const [, info] = await Promise.all([writeInvitations(later), joinInfo(caller, call, true, now.getTime())]);
   return {
     ...info,
     thread_id: call.thread_id,
@@ -147,6 +191,18 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
   };
 }
 
+/** Invitations the start's transaction had no room for: transactions of 100 puts, side by side. */
+async function writeInvitations(invitations: InvitationRecord[]): Promise<void> {
+  const chunks = Array.from({ length: Math.ceil(invitations.length / 100) }, (_, index) =>
+    invitations.slice(index * 100, index * 100 + 100),
+  );
+  await Promise.all(
+    chunks.map((chunk) =>
+      transaction(Object.fromEntries(chunk.map((invitation, index) => [`invite${index}`, invitationStore.parts.create(invitation)]))),
+    ),
+  );
+}
+
 export const loadCall = (callId: string) => callStore.load(callId);
 
 const callOperations = roomOperations<CallRecord, Awaited<ReturnType<typeof joinInfo>>>(callRoom, 'call_id');
@@ -155,7 +211,7 @@ export const joinCall = callOperations.join;
 export const refreshCallToken = callOperations.refreshToken;
 export const leaveCall = callOperations.leave;
 
-export function callLogView(call: CallRecord, participants: ParticipantRecord[]) {
+export function callLogView(call: CallRecord, participants: ParticipantRecord[], invitations: InvitationRecord[], nowMs = Date.now()) {
   const endedAt = call.status === 'ended' ? call.ended_at : undefined;
   return {
     call_id: call.call_id,
@@ -172,14 +228,15 @@ export function callLogView(call: CallRecord, participants: ParticipantRecord[])
     participants: [...byUser(participants)]
       .flatMap(([userId, items]) => sessionViews(items, endedAt).map((session) => ({ user_id: userId, ...session })))
       .sort((a, b) => a.joined_at.localeCompare(b.joined_at) || (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0)),
+    invitations: invitationViews(call, invitations, nowMs),
   };
 }
 
 export async function getCallLog(caller: Caller, callId: string) {
-  const { call, participants } = await callStore.loadWithParticipants(callId);
+  const { call, participants, invitations } = await callStore.loadWithParticipants(callId);
   if (!call) throw notFound('Call');
   if (!caller.isAdmin && !(await threadRoleOf(call.thread_id, caller.userId))) throw notAMember();
-  return callLogView(call, participants);
+  return callLogView(call, participants, invitations);
 }
 
 /** Why the caller may not end the call, from their member item (only read on the refusal path). */
@@ -204,45 +261,45 @@ export async function endCall(caller: Caller, callId: string) {
   if (!call) throw notFound('Call');
   if (call.status === 'active') {
     const endedAt = new Date().toISOString();
-    const ended = await markEnded(call, { reason: 'ended', by: caller.userId }, endedAt, caller);
-    call = ended === 'ended' ? await announceEnd(call, { reason: 'ended', by: caller.userId }, endedAt) : ended;
+    const cause: EndCause = { reason: 'ended', by: caller.userId };
+    const ended = await markEnded(call, cause, endedAt, caller);
+    call = ended === 'ended' ? endedCall(call, cause, endedAt) : ended;
   } else {
     const refusal = await endRefusal(call, caller);
     if (refusal) throw refusal;
   }
   const endedAt = call.ended_at;
   if (!endedAt) throw new Error('call was not ended');
+  const ended = call;
+  const ringing = loaded.invitations.filter((invitation) => invitation.state === 'ringing');
   const [, jitsiMeetingEnded] = await Promise.all([
-    closeOpenSessions(
-      loaded.participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
-      endedAt,
-    ),
+    Promise.all([
+      closeOpenSessions(
+        loaded.participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
+        endedAt,
+        { call_id: callId, thread_id: call.thread_id },
+      ),
+      // Cancelled (or missed, if their time ran out before the end), each with its event.
+      ...ringing.map((invitation) => settleIfOver(invitation, ended, Date.now())),
+    ]),
     endJitsiMeeting(call.room),
   ]);
-  return { ...callLogView(call, loaded.participants), jitsi_meeting_ended: jitsiMeetingEnded };
+  return { ...callLogView(call, loaded.participants, loaded.invitations), jitsi_meeting_ended: jitsiMeetingEnded };
 }
 
-async function announceEnd(call: CallRecord, cause: EndCause, endedAt: string): Promise<CallRecord> {
-  await publishCallEvent({
-    detailType: 'CallEnded',
-    detail: {
-      call_id: call.call_id,
-      thread_id: call.thread_id,
-      call_type: call.call_type,
-      ended_by: cause.by ?? null,
-      end_reason: cause.reason,
-      started_at: call.started_at,
-      ended_at: endedAt,
-      duration_seconds: secondsBetween(call.started_at, endedAt),
-    },
-  });
-  return { ...call, status: 'ended', ended_at: endedAt, end_reason: cause.reason, ...(cause.by ? { ended_by: cause.by } : {}) };
-}
+const endedCall = (call: CallRecord, cause: EndCause, endedAt: string): CallRecord => ({
+  ...call,
+  status: 'ended',
+  ended_at: endedAt,
+  end_reason: cause.reason,
+  ...(cause.by ? { ended_by: cause.by } : {}),
+});
 
 /**
  * Ends an active call without a user (Jitsi reported the room gone, or the sweeper's clock): the
- * same transaction as a user's end without the host check, then every open session closed at
- * `endedAt` (`call_ended`). Idempotent: a call already ended is left as it is.
+ * same transaction as a user's end without the host check (CallEnded included), then every open
+ * session closed at `endedAt` (`call_ended`) and every ringing invitation settled. Idempotent: a
+ * call already ended is left as it is.
  */
 export async function endCallBySystem(callId: string, cause: Extract<EndCause, { reason: 'room_empty' | 'expired' }>, endedAt: string) {
   const loaded = await callStore.loadWithParticipants(callId);
@@ -251,14 +308,40 @@ export async function endCallBySystem(callId: string, cause: Extract<EndCause, {
   if (call.status === 'active') {
     const at = Date.parse(endedAt) < Date.parse(call.started_at) ? call.started_at : endedAt;
     const ended = await markEnded(call, cause, at, undefined);
-    call = ended === 'ended' ? await announceEnd(call, cause, at) : ended;
+    call = ended === 'ended' ? endedCall(call, cause, at) : ended;
   }
-  if (!call.ended_at) throw new Error('call was not ended');
-  await closeOpenSessions(
-    loaded.participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
-    call.ended_at,
+  const ended = call;
+  if (!ended.ended_at) throw new Error('call was not ended');
+  await Promise.all([
+    closeOpenSessions(
+      loaded.participants.map((participant) => ({ key: keys.callParticipant(callId, participant.user_id), participant })),
+      ended.ended_at,
+      { call_id: callId, thread_id: ended.thread_id },
+    ),
+    ...loaded.invitations
+      .filter((invitation) => invitation.state === 'ringing')
+      .map((invitation) => settleIfOver(invitation, ended, Date.now())),
+  ]);
+  return ended;
+}
+
+/** CallEnded, written in the transaction that ends the call. */
+export function callEndedEvent(call: CallRecord, cause: EndCause, endedAt: string) {
+  return newEvent(
+    'CallEnded',
+    {
+      call_id: call.call_id,
+      thread_id: call.thread_id,
+      call_type: call.call_type,
+      initiator_id: call.initiator_id,
+      started_at: call.started_at,
+      ended_at: endedAt,
+      duration_seconds: secondsBetween(call.started_at, endedAt),
+      end_reason: cause.reason,
+      ended_by: cause.by ?? null,
+    },
+    endedAt,
   );
-  return call;
 }
 
 /** 'ended' if this request ended the call; the ended call if a concurrent end got there first. */
@@ -269,6 +352,7 @@ function markEnded(call: CallRecord, cause: EndCause, endedAt: string, caller: C
       call: callStore.parts.end(call.call_id, cause, endedAt),
       slot: threadStore.parts.releaseActiveCall(call.thread_id, call.call_id),
       host: !caller || caller.isAdmin ? undefined : threadStore.parts.isCallHost(call.thread_id, caller.userId, call.initiator_id),
+      ended: eventPart(callEndedEvent(call, cause, endedAt)),
     });
     if (outcome.ok) return 'ended' as const;
     const { failed } = outcome;
@@ -285,7 +369,11 @@ function markEnded(call: CallRecord, cause: EndCause, endedAt: string, caller: C
     if (conditionFailedOn(failed.slot) && !failed.call) {
       const refusal = await refuse(call);
       if (refusal) throw refusal;
-      return (await callStore.endAlone(call.call_id, cause, endedAt)) ? ('ended' as const) : RETRY;
+      const alone = await transaction({
+        call: callStore.parts.end(call.call_id, cause, endedAt),
+        ended: eventPart(callEndedEvent(call, cause, endedAt)),
+      });
+      return alone.ok ? ('ended' as const) : RETRY;
     }
     return RETRY;
   });
@@ -299,7 +387,10 @@ export async function listThreadCalls(caller: Caller, threadId: string, limit = 
   // The cursor names a call; the key is rebuilt from the path's thread so a crafted cursor cannot reach another thread.
   const { calls, more } = await callStore.listByThread(threadId, limit, after);
   const logs = await Promise.all(
-    calls.map(async (call) => callLogView(call, (await callStore.loadWithParticipants(call.call_id)).participants)),
+    calls.map(async (call) => {
+      const { participants, invitations } = await callStore.loadWithParticipants(call.call_id);
+      return callLogView(call, participants, invitations);
+    }),
   );
   const last = calls.at(-1);
   return { items: logs, next_cursor: more && last ? encodeCursor({ s: last.started_at, c: last.call_id }) : null };

@@ -24,6 +24,7 @@ import {
 } from './courses';
 import { joinCredentials, tokenResponse } from './join-info';
 import { endJitsiMeeting } from './jitsi-end';
+import { eventPart, newEvent } from '../events/outbox';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews, totalSeconds } from './room-rules';
 
@@ -314,6 +315,7 @@ const liveClassRoom: RoomKind<GateRecord> = {
     const { gate, participant } = await loadShard(liveClassId, userId, participantShard(userId));
     return { room: gate, participant };
   },
+  eventIds: (gate) => ({ live_class_id: gate.live_class_id, course_id: gate.course_id }),
   isOpen: (gate) => gate.status === 'live',
   endedAt: (gate) => (gate.status === 'ended' ? gate.ended_at : undefined),
   notOpen: async (gate, caller) => ((await roleIn(caller, gate.course_id)) ? notLive(gate.status) : outsiderError(caller)),
@@ -361,13 +363,17 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
       at,
       participantExtra(liveClass, true),
     );
+    const ids = { live_class_id: liveClassId, course_id: liveClass.course_id };
+    const starting = liveClass.status === 'scheduled';
     const outcome = await transaction({
       host: caller.isAdmin ? undefined : courseStore.parts.isInstructor(liveClass.course_id, caller.userId),
-      ...(liveClass.status === 'scheduled'
+      ...(starting
         ? statusTransition(liveClassId, 'scheduled', 'live', at, caller.userId)
         : { class: statusCheck(keys.liveClass(liveClassId), 'live') }),
       session,
       archive,
+      started: starting ? eventPart(newEvent('LiveClassStarted', { ...ids, started_by: caller.userId, started_at: at }, at)) : undefined,
+      joined: eventPart(newEvent('ParticipantJoined', { ...ids, user_id: caller.userId, joined_at: at }, at)),
     });
     if (outcome.ok) return joinResponse(caller, liveClass, true, now.getTime());
     if (conditionFailedOn(outcome.failed.host)) throw managersOnly();
@@ -434,9 +440,23 @@ export async function endLiveClass(caller: Caller, liveClassId: string) {
   if (liveClass.status === 'live') {
     const endedAt = new Date().toISOString();
     const outcome = await retryOnConflict(async () => {
+      const startedAt = liveClass!.started_at ?? endedAt;
+      const ended = newEvent(
+        'LiveClassEnded',
+        {
+          live_class_id: liveClassId,
+          course_id: liveClass!.course_id,
+          ended_by: caller.userId,
+          started_at: startedAt,
+          ended_at: endedAt,
+          duration_seconds: secondsBetween(startedAt, endedAt),
+        },
+        endedAt,
+      );
       const result = await transaction<Parts>({
         host: caller.isAdmin ? undefined : courseStore.parts.isInstructor(liveClass!.course_id, caller.userId),
         ...statusTransition(liveClassId, 'live', 'ended', endedAt, caller.userId),
+        ended: eventPart(ended),
       });
       if (result.ok) return 'ended' as const;
       if (conditionFailedOn(result.failed.host)) throw managersOnly();
@@ -461,6 +481,7 @@ export async function endLiveClass(caller: Caller, liveClassId: string) {
         participant,
       })),
       endedAt,
+      { live_class_id: liveClassId, course_id: liveClass.course_id },
     ),
     endJitsiMeeting(liveClass.room_name),
   ]);

@@ -12,6 +12,7 @@ import { MetricName } from '../observability/metric-names';
 import { countMetric } from '../observability/metrics';
 import { callEnded, loadCall, notAMember, type CallRecord } from './calls';
 import { isCallHost, threadStore, type MemberRecord } from '../db/threads';
+import { eventPart, newEvent } from '../events/outbox';
 import { conditionFailedOn, transaction } from '../db/transaction';
 
 // Consent lives in two places: the current state as attributes of the call item (consent_recorded,
@@ -109,7 +110,7 @@ const roleStillAllows = (caller: Caller, call: CallRecord): TransactWriteItem | 
 
 /** Runs a guarded write (the call's condition, the role re-check, the write); retries lost conflicts. */
 async function writeGuarded(
-  parts: { call: TransactWriteItem; role: TransactWriteItem | undefined; write: TransactWriteItem },
+  parts: { call: TransactWriteItem; role: TransactWriteItem | undefined; write: TransactWriteItem; event?: TransactWriteItem },
   onCallCondition: (item?: Record<string, AttributeValue>) => Error,
 ) {
   await retryOnConflict(async () => {
@@ -163,6 +164,13 @@ export async function controlRecording(
         },
       },
       role: roleCheck,
+      event: eventPart(
+        newEvent(
+          started ? 'RecordingStarted' : 'RecordingStopped',
+          { call_id: callId, thread_id: call.thread_id, user_id: caller.userId, at },
+          at,
+        ),
+      ),
       write: {
         Put: {
           TableName: tableName(),

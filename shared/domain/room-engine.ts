@@ -5,8 +5,9 @@ import type { JitsiRole } from '../jitsi/token';
 import type { Item } from '../db/client';
 import { retryOnConflict, RETRY } from '../db/items';
 import type { ItemKey } from '../db/keys';
-import { closeSession, openSessionParts, type ClosedSession, type ParticipantRecord } from '../db/participants';
+import { closeSessionPart, openSessionParts, type ClosedSession, type ParticipantRecord } from '../db/participants';
 import { conditionFailedOn, transaction, type Parts } from '../db/transaction';
+import { eventPart, newEvent } from '../events/outbox';
 import { mintTokenFor, tokenResponse } from './join-info';
 import { assertJoinRate, secondsBetween } from './room-rules';
 
@@ -19,6 +20,12 @@ import { assertJoinRate, secondsBetween } from './room-rules';
 // the room is open is read in round trip 1 (reads never conflict); `end` marks the room ended
 // first and then closes the sessions it finds, and a join that raced the end is reported
 // closed at `ended_at` (room-rules sessionViews).
+//
+// Events: opening and closing a session write ParticipantJoined / ParticipantLeft as a part of the
+// same transaction (shared/events/outbox.ts), here and nowhere else, so every caller of the
+// engine (the API, Jitsi presence, the sweeper) emits them.
+
+export type LeftReason = 'left' | 'disconnected' | 'call_ended' | 'never_connected';
 
 export interface Entry {
   /** The condition part that enforces the entry rule in the join's transaction (none when the claim suffices). */
@@ -27,10 +34,21 @@ export interface Entry {
   host: () => Promise<boolean | undefined>;
 }
 
+export interface Loaded<Room> {
+  room: Room | undefined;
+  participant: ParticipantRecord | undefined;
+  /** Parts the kind adds to a join's transaction from what it read (a call's ringing invitation is accepted). */
+  joinParts?: Parts;
+  /** Runs once that transaction committed (ring outcome metrics). */
+  onJoined?: () => void;
+}
+
 export interface RoomKind<Room> {
   noun: string;
   /** Round trip 1 of a join, leave or token: the room as a joiner sees it, and the caller's participant item. */
-  load(roomId: string, userId: string): Promise<{ room: Room | undefined; participant: ParticipantRecord | undefined }>;
+  load(roomId: string, userId: string): Promise<Loaded<Room>>;
+  /** The ids an event about this room carries: `{call_id, thread_id}` or `{live_class_id, course_id}`. */
+  eventIds(room: Room): Record<string, string>;
   isOpen(room: Room): boolean;
   endedAt(room: Room): string | undefined;
   /** Why a join or token is refused on a room that is not open; outsiders learn only that they are outsiders. */
@@ -52,7 +70,7 @@ export interface RoomKind<Room> {
  */
 export function joinRoom<Room, R>(kind: RoomKind<Room>, caller: Caller, roomId: string, extraParts: Parts = {}): Promise<R> {
   return retryOnConflict(async () => {
-    const { room, participant } = await kind.load(roomId, caller.userId);
+    const { room, participant, joinParts, onJoined } = await kind.load(roomId, caller.userId);
     if (!room) throw notFound(kind.noun);
     if (!kind.isOpen(room)) throw await kind.notOpen(room, caller);
     const now = new Date();
@@ -65,13 +83,20 @@ export function joinRoom<Room, R>(kind: RoomKind<Room>, caller: Caller, roomId: 
       kind.participantExtra(room, caller),
     );
     const entry = kind.entry(room, caller);
-    const [outcome, host] = await Promise.allSettled([transaction({ member: entry.check, session, archive, ...extraParts }), entry.host()]);
+    const joined = eventPart(
+      newEvent('ParticipantJoined', { ...kind.eventIds(room), user_id: caller.userId, joined_at: now.toISOString() }, now.toISOString()),
+    );
+    const [outcome, host] = await Promise.allSettled([
+      transaction({ member: entry.check, session, archive, joined, ...joinParts, ...extraParts }),
+      entry.host(),
+    ]);
     if (outcome.status === 'rejected') throw outcome.reason;
     if (!outcome.value.ok) {
       if (conditionFailedOn(outcome.value.failed.member)) throw kind.outsider(caller);
       // The participant item changed under us (another device joined or left) or a conflict: read again.
       return RETRY;
     }
+    onJoined?.();
     if (host.status === 'rejected') throw host.reason;
     if (host.value === undefined) throw kind.outsider(caller);
     return (await kind.joinResponse(caller, room, host.value, now.getTime())) as R;
@@ -109,9 +134,15 @@ export function leaveRoom<Room>(
     }
     const leftAt = endedAt ?? new Date().toISOString();
     const joinedAt = Date.parse(openSince) <= Date.parse(leftAt) ? openSince : leftAt;
-    return (await closeSession(kind.participantKey(room, caller.userId), openSince, leftAt, endedAt ? 'call_ended' : 'left'))
-      ? withDuration({ joined_at: joinedAt, left_at: leftAt })
-      : RETRY;
+    const closed = await closeWithEvent(
+      kind.participantKey(room, caller.userId),
+      caller.userId,
+      openSince,
+      leftAt,
+      kind.eventIds(room),
+      endedAt ? 'call_ended' : 'left',
+    );
+    return closed ? withDuration({ joined_at: joinedAt, left_at: leftAt }) : RETRY;
   });
 }
 
@@ -122,14 +153,50 @@ const withDuration = (session: ClosedSession) => ({
 });
 
 /**
+ * Closes one open session and writes its ParticipantLeft in the same transaction; false when the
+ * session changed first (another device joined or left): nothing was written, read again.
+ */
+export async function closeWithEvent(
+  key: ItemKey,
+  userId: string,
+  openJoinedAt: string,
+  leftAt: string,
+  ids: Record<string, string>,
+  leftReason: LeftReason,
+): Promise<boolean> {
+  const joinedAt = Date.parse(openJoinedAt) <= Date.parse(leftAt) ? openJoinedAt : leftAt;
+  const left = newEvent(
+    'ParticipantLeft',
+    {
+      ...ids,
+      user_id: userId,
+      joined_at: joinedAt,
+      left_at: leftAt,
+      duration_seconds: secondsBetween(joinedAt, leftAt),
+      left_reason: leftReason,
+    },
+    leftAt,
+  );
+  const outcome = await transaction({ session: closeSessionPart(key, openJoinedAt, leftAt, leftReason), left: eventPart(left) });
+  return outcome.ok;
+}
+
+/**
  * Closes every open session at `endedAt`, all side by side: one round trip whatever their number.
  * A lost race means the participant left (or rejoined) first; the log still reports it truthfully.
  */
-export async function closeOpenSessions(participants: { key: ItemKey; participant: ParticipantRecord }[], endedAt: string): Promise<void> {
+export async function closeOpenSessions(
+  participants: { key: ItemKey; participant: ParticipantRecord }[],
+  endedAt: string,
+  ids: Record<string, string>,
+  leftReason: LeftReason = 'call_ended',
+): Promise<void> {
   await Promise.all(
     participants
       .filter(({ participant }) => participant.open_joined_at)
-      .map(({ key, participant }) => closeSession(key, participant.open_joined_at as string, endedAt, 'call_ended')),
+      .map(({ key, participant }) =>
+        closeWithEvent(key, participant.user_id, participant.open_joined_at as string, endedAt, ids, leftReason),
+      ),
   );
 }
 

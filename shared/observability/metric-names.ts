@@ -22,7 +22,14 @@ export const MetricName = {
   FailedToStartCallByReason: 'FailedToStartCallByReason',
   /** not_a_thread_member, forbidden, not_enrolled: with a `reason` dimension. */
   AccessDenied: 'AccessDenied',
+  /** An outbox event that could not be handed to the bus (deployed) or a local consumer: it is retried. */
   EventPublishFailed: 'EventPublishFailed',
+  /** An outbox event handed to the stage's bus (or, locally, to every local consumer). */
+  EventsPublished: 'EventsPublished',
+  /** Ring outcomes, one per invitation: answered (joined), declined, missed (RING_TIMEOUT_SECONDS passed). */
+  RingAnswered: 'RingAnswered',
+  RingDeclined: 'RingDeclined',
+  RingMissed: 'RingMissed',
   /** Stored recording metadata that did not decrypt under its call's context: corruption or tampering. */
   RecordingMetadataRejected: 'RecordingMetadataRejected',
   /** 1 when a scheduled probe's component answers (ok or degraded), 0 when down: the probe alarms watch it. */

@@ -63,7 +63,29 @@ export const CallLogSchema = z.object({
   ended_by: z.nullable(z.string()),
   consent_recorded: z.boolean(),
   participants: z.array(ParticipantSessionSchema),
+  invitations: z.array(
+    z.object({
+      user_id: z.string(),
+      state: z.enum(['ringing', 'accepted', 'declined', 'missed', 'cancelled']),
+      updated_at: isoTime,
+    }),
+  ),
 });
+
+export const IncomingCallsSchema = z.object({
+  items: z.array(
+    z.object({
+      call_id: z.string(),
+      thread_id: z.string(),
+      call_type: z.enum(['audio', 'video']),
+      initiator_id: z.string(),
+      started_at: isoTime,
+      ring_expires_at: isoTime,
+    }),
+  ),
+});
+
+export const DeclineResponseSchema = z.object({ call_id: z.string(), user_id: z.string(), state: z.literal('declined') });
 
 /** The end's answer: the call log, and whether Jitsi's meeting was ended too (null: not configured). */
 export const EndCallResponseSchema = z.extend(CallLogSchema, { jitsi_meeting_ended: z.nullable(z.boolean()) });

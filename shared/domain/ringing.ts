@@ -1,0 +1,155 @@
+import { AppError } from '../errors';
+import type { Caller } from '../http/auth';
+import { getItemsInOrder } from '../db/items';
+import { callStore, type CallRecord } from '../db/calls';
+import { invitationStore, type InvitationRecord, type InvitationState } from '../db/invitations';
+import { keys, RING_SHARDS } from '../db/keys';
+import { conditionFailedOn, transaction } from '../db/transaction';
+import { eventPart, newEvent } from '../events/outbox';
+import { MetricName } from '../observability/metric-names';
+import { countMetric } from '../observability/metrics';
+import type { EventType } from '../webhooks/envelope';
+import { notFound } from '../errors';
+import { threadStore } from '../db/threads';
+import { notAMember } from './threads';
+
+// Ringing (../shared/API.md "Ringing"): an invitation per member the start rang. The stored state
+// moves ringing → accepted (join, in the join's transaction), declined (decline), missed or
+// cancelled (the ring job, or the end of the call), each change with its event in one transaction.
+// What a reader sees never waits for the job: a ringing invitation past its timeout reads as
+// missed, one whose call ended first as cancelled.
+
+export const notRinging = () => new AppError('not_ringing', 'This invitation is no longer ringing.');
+
+export interface InvitationView {
+  user_id: string;
+  state: InvitationState;
+  updated_at: string;
+}
+
+type RingFields = Pick<InvitationRecord, 'state' | 'updated_at' | 'ring_expires_at'>;
+
+/** The state a reader sees at `nowMs`: the stored one, or what the timeout or the end already decided. */
+export function effectiveRing(invitation: RingFields, call: Pick<CallRecord, 'status' | 'ended_at'>, nowMs: number) {
+  if (invitation.state !== 'ringing') return { state: invitation.state, updated_at: invitation.updated_at };
+  const endedAt = call.status === 'ended' ? call.ended_at : undefined;
+  if (endedAt && Date.parse(endedAt) < Date.parse(invitation.ring_expires_at)) return { state: 'cancelled' as const, updated_at: endedAt };
+  if (nowMs >= Date.parse(invitation.ring_expires_at)) return { state: 'missed' as const, updated_at: invitation.ring_expires_at };
+  return { state: 'ringing' as const, updated_at: invitation.updated_at };
+}
+
+/** The call log's `invitations`: everyone the start rang (from the call item), by user id. */
+export function invitationViews(call: CallRecord, invitations: InvitationRecord[], nowMs: number): InvitationView[] {
+  const stored = new Map(invitations.map((invitation) => [invitation.user_id, invitation]));
+  const invited = call.invited_user_ids ?? [...stored.keys()];
+  return [...invited].sort().map((userId) => {
+    // Not yet written (a thread too large for the start's transaction, between its two writes): still ringing by the call item.
+    const invitation = stored.get(userId) ?? {
+      state: 'ringing' as const,
+      updated_at: call.started_at,
+      ring_expires_at: call.ring_expires_at ?? call.started_at,
+    };
+    return { user_id: userId, ...effectiveRing(invitation, call, nowMs) };
+  });
+}
+
+const RING_EVENTS: Record<'declined' | 'missed' | 'cancelled', EventType> = {
+  declined: 'CallInvitationDeclined',
+  missed: 'CallInvitationMissed',
+  cancelled: 'CallInvitationCancelled',
+};
+const RING_METRICS = { declined: MetricName.RingDeclined, missed: MetricName.RingMissed, cancelled: undefined } as const;
+
+/** ringing → `to` with its event in one transaction; false when it was no longer ringing (someone else settled it). */
+export async function settleInvitation(
+  invitation: InvitationRecord,
+  to: 'declined' | 'missed' | 'cancelled',
+  at: string,
+): Promise<boolean> {
+  const event = newEvent(
+    RING_EVENTS[to],
+    { call_id: invitation.call_id, thread_id: invitation.thread_id, user_id: invitation.user_id, state: to },
+    at,
+  );
+  const outcome = await transaction({
+    invitation: invitationStore.parts.settle(invitation.call_id, invitation.user_id, to, at),
+    event: eventPart(event),
+  });
+  if (outcome.ok) {
+    const metric = RING_METRICS[to];
+    if (metric) countMetric(metric);
+    return true;
+  }
+  if (conditionFailedOn(outcome.failed.invitation)) return false;
+  throw new AppError('dependency_unavailable', 'The database is busy, try again shortly.', { headers: { 'retry-after': '1' } });
+}
+
+/** Stores what a reader already sees: missed or cancelled for a ringing invitation whose time or call is over. */
+export async function settleIfOver(invitation: InvitationRecord, call: CallRecord, nowMs: number): Promise<boolean> {
+  const seen = effectiveRing(invitation, call, nowMs);
+  if (seen.state !== 'missed' && seen.state !== 'cancelled') return false;
+  return settleInvitation(invitation, seen.state, seen.updated_at);
+}
+
+/** `POST /api/calls/{call_id}/decline`: two sequential round trips (the call and the invitation; the transaction). */
+export async function declineCall(caller: Caller, callId: string) {
+  const { call, invitation } = await callStore.loadWithParticipant(callId, caller.userId);
+  if (!call) throw notFound('Call');
+  if (!invitation) {
+    // Members who were not rung (the initiator, someone added during the call) have nothing to decline.
+    if (await threadStore.loadMember(call.thread_id, caller.userId)) throw notRinging();
+    throw notAMember();
+  }
+  const now = Date.now();
+  if (effectiveRing(invitation, call, now).state !== 'ringing') throw notRinging();
+  if (!(await settleInvitation(invitation, 'declined', new Date(now).toISOString()))) throw notRinging();
+  return { call_id: callId, user_id: caller.userId, state: 'declined' as const };
+}
+
+/** `GET /api/calls/incoming`: one Query of the caller's ringing invitations (gsi2); expired ones are left out. */
+export async function incomingCalls(caller: Caller) {
+  const now = Date.now();
+  const ringing = await invitationStore.incoming(caller.userId);
+  return {
+    items: ringing
+      .filter((invitation) => Date.parse(invitation.ring_expires_at) > now)
+      .map(({ call_id, thread_id, call_type, initiator_id, started_at, ring_expires_at }) => ({
+        call_id,
+        thread_id,
+        call_type,
+        initiator_id,
+        started_at,
+        ring_expires_at,
+      })),
+  };
+}
+
+/**
+ * The ring job: at most `perShard` expired invitations of each gsi3 shard per run, each settled
+ * (missed, or cancelled when its call ended first) with its event. Idempotent: every write is
+ * conditional on `ringing`, so a run racing another (or a decline) changes nothing twice.
+ */
+export async function settleExpiredRings(options: { now?: Date; perShard?: number } = {}) {
+  const now = options.now ?? new Date();
+  const perShard = options.perShard ?? 100;
+  const due = (
+    await Promise.all(Array.from({ length: RING_SHARDS }, (_, shard) => invitationStore.ringingExpired(shard, now.toISOString(), perShard)))
+  ).flat();
+  let settled = 0;
+  const callIds = [...new Set(due.map((invitation) => invitation.call_id))];
+  // BatchGetItem takes 100 keys: read the calls in slices, side by side.
+  const slices = Array.from({ length: Math.ceil(callIds.length / 100) }, (_, index) => callIds.slice(index * 100, index * 100 + 100));
+  const calls = new Map<string, CallRecord>();
+  for (const items of await Promise.all(slices.map((slice) => getItemsInOrder(slice.map((id) => keys.call(id)))))) {
+    for (const item of items) if (item) calls.set(item.call_id as string, callStore.parseCall(item));
+  }
+  const results = await Promise.all(
+    due.map(async (invitation) => {
+      const call = calls.get(invitation.call_id);
+      // A call that no longer exists cannot ring: its invitation is missed.
+      return call ? settleIfOver(invitation, call, now.getTime()) : settleInvitation(invitation, 'missed', invitation.ring_expires_at);
+    }),
+  );
+  settled = results.filter(Boolean).length;
+  return { due: due.length, settled };
+}

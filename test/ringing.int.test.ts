@@ -1,0 +1,253 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { settleExpiredRings } from '../shared/domain/ringing';
+import { relayOutboxOnce } from '../shared/events/local-relay';
+import { EVENT_TYPES, type WebhookEvent } from '../shared/webhooks/envelope';
+import { call, setupApi, type TestUser } from './support/api';
+import { recordRoundTrips } from './support/round-trips';
+
+// Ringing (../shared/API.md "Ringing") and the outbox ("Events"): through the HTTP handlers, with
+// the events read back the way the local server delivers them (the local relay over the outbox).
+
+const alice: TestUser = { sub: 'r-alice' };
+const bob: TestUser = { sub: 'r-bob' };
+const carol: TestUser = { sub: 'r-carol' };
+const mallory: TestUser = { sub: 'r-mallory' };
+
+const delivered: WebhookEvent[] = [];
+async function events(): Promise<WebhookEvent[]> {
+  await relayOutboxOnce([(event) => void delivered.push(event)]);
+  return delivered;
+}
+const eventsOf = async (callId: string, type?: string) =>
+  (await events()).filter((event) => event.data.call_id === callId && (type === undefined || event.type === type));
+
+async function startedCall(members = [bob.sub, carol.sub], as = alice) {
+  const thread = await call('threads.create', { as, body: { member_ids: members } });
+  expect(thread.status).toBe(201);
+  const started = await call('calls.start', { as, body: { thread_id: thread.body.thread_id, call_type: 'video' } });
+  expect(started.status).toBe(201);
+  return {
+    threadId: thread.body.thread_id as string,
+    callId: started.body.call_id as string,
+    startedAt: started.body.started_at as string,
+  };
+}
+
+const invitationsOf = async (callId: string) => (await call('calls.log', { as: alice, params: { call_id: callId } })).body.invitations;
+
+beforeAll(async () => {
+  await setupApi();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ringing', () => {
+  it('rings every other member: the log lists them ringing and CallStarted names them', async () => {
+    const { callId, threadId } = await startedCall();
+    const invitations = await invitationsOf(callId);
+    expect(invitations).toEqual([
+      { user_id: bob.sub, state: 'ringing', updated_at: expect.any(String) },
+      { user_id: carol.sub, state: 'ringing', updated_at: expect.any(String) },
+    ]);
+    const [started] = await eventsOf(callId, 'CallStarted');
+    expect(started?.data).toMatchObject({
+      call_id: callId,
+      thread_id: threadId,
+      initiator_id: alice.sub,
+      invited_user_ids: [bob.sub, carol.sub],
+    });
+  });
+
+  it('answers GET /api/calls/incoming from one index Query, with ring_expires_at RING_TIMEOUT_SECONDS after the start', async () => {
+    const { callId, threadId, startedAt } = await startedCall();
+    const trips = recordRoundTrips();
+    const incoming = await call('calls.incoming', { as: bob });
+    trips.restore();
+    expect(trips.calls.map((entry) => entry.command)).toEqual(['QueryCommand']);
+    const item = incoming.body.items.find((candidate: any) => candidate.call_id === callId);
+    expect(item).toEqual({
+      call_id: callId,
+      thread_id: threadId,
+      call_type: 'video',
+      initiator_id: alice.sub,
+      started_at: startedAt,
+      ring_expires_at: new Date(Date.parse(startedAt) + 45_000).toISOString(),
+    });
+    // The initiator is not rung.
+    expect((await call('calls.incoming', { as: alice })).body.items.map((entry: any) => entry.call_id)).not.toContain(callId);
+  });
+
+  it('accepts on join (still 2 round trips), declines on decline, and answers 409 not_ringing after that', async () => {
+    const { callId } = await startedCall();
+    const trips = recordRoundTrips();
+    expect((await call('calls.join', { as: bob, params: { call_id: callId } })).status).toBe(200);
+    trips.restore();
+    expect(trips.sequentialRoundTrips()).toBe(2);
+
+    const declined = await call('calls.decline', { as: carol, params: { call_id: callId } });
+    expect(declined).toMatchObject({ status: 200, body: { call_id: callId, user_id: carol.sub, state: 'declined' } });
+    expect((await call('calls.decline', { as: carol, params: { call_id: callId } })).body.error).toBe('not_ringing');
+    expect((await call('calls.decline', { as: bob, params: { call_id: callId } })).body.error).toBe('not_ringing');
+    expect((await call('calls.decline', { as: alice, params: { call_id: callId } })).body.error).toBe('not_ringing');
+    expect((await call('calls.decline', { as: mallory, params: { call_id: callId } })).body.error).toBe('not_a_thread_member');
+    expect((await call('calls.decline', { as: bob, params: { call_id: 'no-such-call' } })).status).toBe(404);
+
+    expect((await invitationsOf(callId)).map((entry: any) => [entry.user_id, entry.state])).toEqual([
+      [bob.sub, 'accepted'],
+      [carol.sub, 'declined'],
+    ]);
+    expect((await call('calls.incoming', { as: bob })).body.items.map((entry: any) => entry.call_id)).not.toContain(callId);
+    expect((await call('calls.incoming', { as: carol })).body.items.map((entry: any) => entry.call_id)).not.toContain(callId);
+    expect(await eventsOf(callId, 'CallInvitationDeclined')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ user_id: carol.sub, state: 'declined' }) }),
+    ]);
+    expect((await eventsOf(callId, 'ParticipantJoined')).map((event) => event.data.user_id)).toEqual([bob.sub]);
+  });
+
+  it('does not ring a member added during the call', async () => {
+    const { callId, threadId } = await startedCall();
+    const added = await call('threads.put-member', {
+      as: alice,
+      params: { thread_id: threadId, user_id: 'r-dave' },
+      body: { role: 'member' },
+    });
+    expect(added.status).toBe(200);
+    expect((await invitationsOf(callId)).map((entry: any) => entry.user_id)).not.toContain('r-dave');
+    expect((await call('calls.incoming', { as: { sub: 'r-dave' } })).body.items).toEqual([]);
+    expect((await call('calls.decline', { as: { sub: 'r-dave' }, params: { call_id: callId } })).body.error).toBe('not_ringing');
+  });
+
+  it('cancels the invitations still ringing when the call ends, each with CallInvitationCancelled', async () => {
+    const { callId } = await startedCall();
+    await call('calls.decline', { as: bob, params: { call_id: callId } });
+    const ended = await call('calls.end', { as: alice, params: { call_id: callId } });
+    expect(ended.status).toBe(200);
+    expect(ended.body.invitations).toEqual([
+      { user_id: bob.sub, state: 'declined', updated_at: expect.any(String) },
+      { user_id: carol.sub, state: 'cancelled', updated_at: ended.body.ended_at },
+    ]);
+    expect((await eventsOf(callId, 'CallInvitationCancelled')).map((event) => event.data.user_id)).toEqual([carol.sub]);
+    expect((await call('calls.incoming', { as: carol })).body.items.map((entry: any) => entry.call_id)).not.toContain(callId);
+    expect((await call('calls.decline', { as: carol, params: { call_id: callId } })).body.error).toBe('not_ringing');
+  });
+
+  it('shows missed once the timeout passed, before the job; the job then stores it once, with CallInvitationMissed', async () => {
+    const { callId, startedAt } = await startedCall();
+    const expiry = Date.parse(startedAt) + 45_000;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(expiry + 1_000);
+    expect(await invitationsOf(callId)).toEqual([
+      { user_id: bob.sub, state: 'missed', updated_at: new Date(expiry).toISOString() },
+      { user_id: carol.sub, state: 'missed', updated_at: new Date(expiry).toISOString() },
+    ]);
+    expect((await call('calls.incoming', { as: bob })).body.items.map((entry: any) => entry.call_id)).not.toContain(callId);
+    expect((await call('calls.decline', { as: bob, params: { call_id: callId } })).body.error).toBe('not_ringing');
+    expect(await eventsOf(callId, 'CallInvitationMissed')).toEqual([]);
+
+    const first = await settleExpiredRings({ now: new Date(expiry + 1_000) });
+    expect(first.settled).toBeGreaterThanOrEqual(2);
+    const second = await settleExpiredRings({ now: new Date(expiry + 1_000) });
+    expect(second).toEqual({ due: 0, settled: 0 });
+    expect((await eventsOf(callId, 'CallInvitationMissed')).map((event) => event.data.user_id).sort()).toEqual([bob.sub, carol.sub]);
+    // A join after the timeout does not turn a missed invitation into an answered one.
+    expect((await call('calls.join', { as: bob, params: { call_id: callId } })).status).toBe(200);
+    expect((await invitationsOf(callId)).map((entry: any) => entry.state)).toEqual(['missed', 'missed']);
+  });
+
+  it('rings every member of a thread too large for one transaction (150 members)', async () => {
+    const members = Array.from({ length: 150 }, (_, index) => `r-crowd-${String(index).padStart(3, '0')}`);
+    const { callId } = await startedCall(members);
+    const invitations = await invitationsOf(callId);
+    expect(invitations).toHaveLength(150);
+    expect(new Set(invitations.map((entry: any) => entry.state))).toEqual(new Set(['ringing']));
+    const last = await call('calls.incoming', { as: { sub: members.at(-1) as string } });
+    expect(last.body.items.map((entry: any) => entry.call_id)).toContain(callId);
+    const [started] = await eventsOf(callId, 'CallStarted');
+    expect(started?.data.invited_user_ids).toHaveLength(150);
+  });
+});
+
+describe('the outbox', () => {
+  it('writes an event for every change of a call, each with a unique id and the ids it concerns', async () => {
+    const { callId, threadId } = await startedCall();
+    await call('calls.join', { as: bob, params: { call_id: callId } });
+    await call('calls.leave', { as: bob, params: { call_id: callId } });
+    await call('calls.join', { as: bob, params: { call_id: callId } });
+    await call('calls.recording', { as: alice, params: { call_id: callId }, body: { action: 'start', consent_confirmed: true } });
+    await call('calls.recording', { as: alice, params: { call_id: callId }, body: { action: 'stop' } });
+    const ended = await call('calls.end', { as: alice, params: { call_id: callId } });
+
+    const all = await eventsOf(callId);
+    expect(all.map((event) => event.type)).toEqual(
+      expect.arrayContaining([
+        'CallStarted',
+        'ParticipantJoined',
+        'ParticipantLeft',
+        'RecordingStarted',
+        'RecordingStopped',
+        'CallInvitationCancelled',
+        'CallEnded',
+      ]),
+    );
+    for (const event of all) {
+      expect(EVENT_TYPES).toContain(event.type);
+      expect(event.data).toMatchObject({ call_id: callId, thread_id: threadId });
+      expect(Number.isNaN(Date.parse(event.occurred_at))).toBe(false);
+    }
+    expect(new Set(all.map((event) => event.id)).size).toBe(all.length);
+    const left = all.filter((event) => event.type === 'ParticipantLeft');
+    expect(left.map((event) => [event.data.user_id, event.data.left_reason])).toEqual([
+      [bob.sub, 'left'],
+      expect.arrayContaining([expect.any(String), 'call_ended']),
+      expect.arrayContaining([expect.any(String), 'call_ended']),
+    ]);
+    const [endedEvent] = all.filter((event) => event.type === 'CallEnded');
+    expect(endedEvent?.data).toMatchObject({ end_reason: 'ended', ended_by: alice.sub, duration_seconds: ended.body.duration_seconds });
+  });
+
+  it('writes LiveClassStarted, ParticipantJoined, ParticipantLeft and LiveClassEnded for a live class', async () => {
+    const admin: TestUser = { sub: 'r-admin', roles: ['admin'] };
+    const teacher: TestUser = { sub: 'r-teacher', roles: ['instructor'] };
+    const courseId = `r-course-${Date.now()}`;
+    expect((await call('courses.put-instructor', { as: admin, params: { course_id: courseId, user_id: teacher.sub } })).status).toBe(204);
+    expect((await call('courses.put-enrollment', { as: teacher, params: { course_id: courseId, user_id: 'r-student' } })).status).toBe(204);
+    const created = await call('live-classes.create', { as: teacher, params: { course_id: courseId }, body: { title: 'Events' } });
+    const params = { live_class_id: created.body.live_class_id as string };
+    expect((await call('live-classes.start', { as: teacher, params })).status).toBe(200);
+    expect((await call('live-classes.join', { as: { sub: 'r-student', roles: ['student'] }, params })).status).toBe(200);
+    const ended = await call('live-classes.end', { as: teacher, params });
+    expect(ended.status).toBe(200);
+
+    const ofClass = (await events()).filter((event) => event.data.live_class_id === params.live_class_id);
+    expect(ofClass.every((event) => event.data.course_id === courseId)).toBe(true);
+    expect(ofClass.filter((event) => event.type === 'LiveClassStarted')).toHaveLength(1);
+    expect(
+      ofClass
+        .filter((event) => event.type === 'ParticipantJoined')
+        .map((event) => event.data.user_id)
+        .sort(),
+    ).toEqual(['r-student', teacher.sub]);
+    expect(ofClass.filter((event) => event.type === 'ParticipantLeft').map((event) => event.data.left_reason)).toEqual([
+      'call_ended',
+      'call_ended',
+    ]);
+    const [classEnded] = ofClass.filter((event) => event.type === 'LiveClassEnded');
+    expect(classEnded?.data).toMatchObject({ ended_by: teacher.sub, duration_seconds: ended.body.duration_seconds });
+  });
+
+  it('writes nothing when the change is refused', async () => {
+    const { callId } = await startedCall();
+    const before = (await eventsOf(callId)).length;
+    expect((await call('calls.join', { as: mallory, params: { call_id: callId } })).status).toBe(403);
+    expect((await call('calls.end', { as: bob, params: { call_id: callId } })).status).toBe(403);
+    expect((await eventsOf(callId)).length).toBe(before);
+  });
+
+  it('hands every event over once: a second relay pass finds nothing left', async () => {
+    await startedCall();
+    expect(await relayOutboxOnce([(event) => void delivered.push(event)])).toBeGreaterThan(0);
+    expect(await relayOutboxOnce([(event) => void delivered.push(event)])).toBe(0);
+  });
+});
