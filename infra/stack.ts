@@ -125,7 +125,7 @@ export class CallsStack extends Stack {
     const resources: AccessResources = {
       tableArn: this.table.table.tableArn,
       // The connections index (gsi2) is the live channel's alone.
-      indexArns: this.table.indexArns(['gsi1']),
+      indexArns: this.table.indexArns(),
       secretArns: { jitsi: this.secrets.secrets.jitsi.secretArn, turn: this.secrets.secrets.turn.secretArn },
       recordingsKeyArn: this.recordingsKey.keyArn,
       eventBusArn: this.eventBus.eventBusArn,

@@ -89,8 +89,8 @@ const callRoom: RoomKind<CallRecord> = {
 /** Jitsi room names are lowercase; a UUID without dashes is 122 random bits. */
 const roomFor = (callId: string) => `call-${callId.replaceAll('-', '')}`;
 
-/** The start's own parts (slot, member, call, session, CallStarted); invitations fill the rest of DynamoDB's 100. */
-const START_PARTS = 5;
+/** The start's own parts (slot, member, call, room claim, session, CallStarted); invitations fill the rest of DynamoDB's 100. */
+const START_PARTS = 6;
 const INLINE_INVITATIONS = 100 - START_PARTS;
 
 /**
@@ -98,7 +98,7 @@ const INLINE_INVITATIONS = 100 - START_PARTS;
  * members to ring, fast 409); (2) one transaction that claims the thread's single active-call
  * slot, checks the caller is still a member, creates the call (with the list of members it
  * rings), opens the initiator's session, writes one invitation per member rung and the
- * CallStarted event. A thread too large for one transaction (over 95 members to ring) gets the
+ * CallStarted event. A thread too large for one transaction (over 94 members to ring) gets the
  * other invitations right after the commit; until they land (or if the process dies first) the
  * call item's list answers for them: the log shows them ringing, then missed, and CallStarted
  * (committed with the call) names every member rung.

@@ -8,7 +8,7 @@ const presence = <const B extends NonNullable<OperationContract['body']>>(path: 
     path,
     auth: 'public',
     bearer: 'jitsi-events',
-    access: { table: 'readwrite', events: true },
+    access: { table: 'readwrite' },
     summary,
     body,
     status: 204,
