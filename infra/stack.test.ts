@@ -209,6 +209,47 @@ describe('least privilege from each route access', () => {
     expect(grantsOf(synthesized, 'calls.token').find((statement) => statement.Sid === 'SecretsRead')!.Resource).toEqual(jitsiRef);
   });
 
+  it('lets exactly the end, removal and keys functions read the system key, and exactly the event_sync routes the events secret', () => {
+    const synthesized = stacks.dev;
+    const { stack } = synthesized;
+    const readersOf = (secret: 'jitsi-system' | 'jitsi-events') => {
+      const ref = { Ref: logicalId(stack, stack.secrets.secrets[secret]) };
+      return [...stack.functions.keys()]
+        .filter((id) =>
+          grantsOf(synthesized, id).some(
+            (statement) => statement.Sid === 'SecretsRead' && [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(ref)),
+          ),
+        )
+        .sort();
+    };
+    expect(readersOf('jitsi-system')).toEqual(
+      ['calls.end', 'courses.delete-enrollment', 'jitsi.keys', 'live-classes.end', 'threads.delete-member'].sort(),
+    );
+    expect(readersOf('jitsi-events')).toEqual(
+      ['jitsi.occupant-joined', 'jitsi.occupant-left', 'jitsi.room-created', 'jitsi.room-destroyed'].sort(),
+    );
+    for (const id of readersOf('jitsi-events')) {
+      const read = grantsOf(synthesized, id).find((statement) => statement.Sid === 'SecretsRead')!;
+      expect(read.Resource).toEqual({ Ref: logicalId(stack, stack.secrets.secrets['jitsi-events']) });
+    }
+  });
+
+  it('gives every function the system key and events secret ARNs, never a value', () => {
+    const { stack, template } = stacks.dev;
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    const apiFunctions = functions.filter((fn) => fn.Properties.Environment?.Variables?.TABLE_NAME !== undefined);
+    for (const fn of apiFunctions) {
+      expect(fn.Properties.Environment.Variables.JITSI_SYSTEM_KEY_SECRET_ARN).toEqual({
+        Ref: logicalId(stack, stack.secrets.secrets['jitsi-system']),
+      });
+      expect(fn.Properties.Environment.Variables.JITSI_EVENTS_SECRET_ARN).toEqual({
+        Ref: logicalId(stack, stack.secrets.secrets['jitsi-events']),
+      });
+      expect(fn.Properties.Environment.Variables).not.toHaveProperty('JITSI_EVENTS_SECRET');
+    }
+  });
+
   it('grants KMS encrypt and decrypt on the recordings key only where declared', () => {
     const recordingRoutes: RouteDefinition[] = [
       {
@@ -391,7 +432,7 @@ describe('stateful resources per stage', () => {
   });
 
   it('generates the secret placeholders in Secrets Manager, never in the template', () => {
-    stacks.prod.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    stacks.prod.template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     stacks.prod.template.allResourcesProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ GenerateStringKey: Match.anyValue() }),
       SecretString: Match.absent(),

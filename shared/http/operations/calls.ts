@@ -59,7 +59,7 @@ export const callOperations = defineOperations({
     method: 'POST',
     path: '/api/calls/{call_id}/end',
     auth: 'user',
-    access: { table: 'readwrite', events: true },
+    access: { table: 'readwrite', events: true, secrets: ['jitsi-system'] },
     summary: 'End the call for everyone (idempotent)',
     pathSchema: calls.CallPath,
     status: 200,
