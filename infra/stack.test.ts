@@ -446,10 +446,24 @@ describe('stateful resources per stage', () => {
 });
 
 describe('alarms watch the metrics the code emits', () => {
-  it('defines alarms for JoinFailed, FailedToStartCall, EventPublishFailed and RecordingMetadataRejected', () => {
+  it('defines alarms for JoinFailed, FailedToStartCall, EventPublishFailed, RecordingMetadataRejected, PresenceEventRejected and JitsiEndMeetingFailed', () => {
     expect(emfAlarms.map((definition) => definition.metricName).sort()).toEqual(
-      [MetricName.EventPublishFailed, MetricName.FailedToStartCall, MetricName.JoinFailed, MetricName.RecordingMetadataRejected].sort(),
+      [
+        MetricName.EventPublishFailed,
+        MetricName.FailedToStartCall,
+        MetricName.JoinFailed,
+        MetricName.RecordingMetadataRejected,
+        MetricName.PresenceEventRejected,
+        MetricName.JitsiEndMeetingFailed,
+      ].sort(),
     );
+  });
+
+  it('alarms on a burst of rejected presence events (20 in 5 minutes) and on any failed end-meeting', () => {
+    const alarms = Object.values(stacks.prod.template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE } }));
+    const byMetric = (name: string) => alarms.find((alarm) => alarm.Properties.MetricName === name)!.Properties;
+    expect(byMetric(MetricName.PresenceEventRejected)).toMatchObject({ Threshold: 20, Period: 300, Statistic: 'Sum' });
+    expect(byMetric(MetricName.JitsiEndMeetingFailed)).toMatchObject({ Threshold: 1, Period: 300, Statistic: 'Sum' });
   });
 
   it.each(STAGES)('%s: each EMF alarm uses the emitted namespace, metric name and exact dimension set', (stage) => {
