@@ -212,6 +212,47 @@ describe('least privilege from each route access', () => {
     expect(grantsOf(synthesized, 'calls.token').find((statement) => statement.Sid === 'SecretsRead')!.Resource).toEqual(jitsiRef);
   });
 
+  it('lets exactly the end, removal and keys functions read the system key, and exactly the event_sync routes the events secret', () => {
+    const synthesized = stacks.dev;
+    const { stack } = synthesized;
+    const readersOf = (secret: 'jitsi-system' | 'jitsi-events') => {
+      const ref = { Ref: logicalId(stack, stack.secrets.secrets[secret]) };
+      return [...stack.functions.keys()]
+        .filter((id) =>
+          grantsOf(synthesized, id).some(
+            (statement) => statement.Sid === 'SecretsRead' && [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(ref)),
+          ),
+        )
+        .sort();
+    };
+    expect(readersOf('jitsi-system')).toEqual(
+      ['calls.end', 'courses.delete-enrollment', 'jitsi.keys', 'live-classes.end', 'threads.delete-member'].sort(),
+    );
+    expect(readersOf('jitsi-events')).toEqual(
+      ['jitsi.occupant-joined', 'jitsi.occupant-left', 'jitsi.room-created', 'jitsi.room-destroyed'].sort(),
+    );
+    for (const id of readersOf('jitsi-events')) {
+      const read = grantsOf(synthesized, id).find((statement) => statement.Sid === 'SecretsRead')!;
+      expect(read.Resource).toEqual({ Ref: logicalId(stack, stack.secrets.secrets['jitsi-events']) });
+    }
+  });
+
+  it('gives every function the system key and events secret ARNs, never a value', () => {
+    const { stack, template } = stacks.dev;
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    const apiFunctions = functions.filter((fn) => fn.Properties.Environment?.Variables?.TABLE_NAME !== undefined);
+    for (const fn of apiFunctions) {
+      expect(fn.Properties.Environment.Variables.JITSI_SYSTEM_KEY_SECRET_ARN).toEqual({
+        Ref: logicalId(stack, stack.secrets.secrets['jitsi-system']),
+      });
+      expect(fn.Properties.Environment.Variables.JITSI_EVENTS_SECRET_ARN).toEqual({
+        Ref: logicalId(stack, stack.secrets.secrets['jitsi-events']),
+      });
+      expect(fn.Properties.Environment.Variables).not.toHaveProperty('JITSI_EVENTS_SECRET');
+    }
+  });
+
   it('grants KMS encrypt and decrypt on the recordings key only where declared', () => {
     const recordingRoutes: RouteDefinition[] = [
       {
@@ -396,7 +437,7 @@ describe('stateful resources per stage', () => {
   });
 
   it('generates the secret placeholders in Secrets Manager, never in the template', () => {
-    stacks.prod.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    stacks.prod.template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     stacks.prod.template.allResourcesProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ GenerateStringKey: Match.anyValue() }),
       SecretString: Match.absent(),
@@ -410,10 +451,24 @@ describe('stateful resources per stage', () => {
 });
 
 describe('alarms watch the metrics the code emits', () => {
-  it('defines alarms for JoinFailed, FailedToStartCall, EventPublishFailed and RecordingMetadataRejected', () => {
+  it('defines alarms for JoinFailed, FailedToStartCall, EventPublishFailed, RecordingMetadataRejected, PresenceEventRejected and JitsiEndMeetingFailed', () => {
     expect(emfAlarms.map((definition) => definition.metricName).sort()).toEqual(
-      [MetricName.EventPublishFailed, MetricName.FailedToStartCall, MetricName.JoinFailed, MetricName.RecordingMetadataRejected].sort(),
+      [
+        MetricName.EventPublishFailed,
+        MetricName.FailedToStartCall,
+        MetricName.JoinFailed,
+        MetricName.RecordingMetadataRejected,
+        MetricName.PresenceEventRejected,
+        MetricName.JitsiEndMeetingFailed,
+      ].sort(),
     );
+  });
+
+  it('alarms on a burst of rejected presence events (20 in 5 minutes) and on any failed end-meeting', () => {
+    const alarms = Object.values(stacks.prod.template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE } }));
+    const byMetric = (name: string) => alarms.find((alarm) => alarm.Properties.MetricName === name)!.Properties;
+    expect(byMetric(MetricName.PresenceEventRejected)).toMatchObject({ Threshold: 20, Period: 300, Statistic: 'Sum' });
+    expect(byMetric(MetricName.JitsiEndMeetingFailed)).toMatchObject({ Threshold: 1, Period: 300, Statistic: 'Sum' });
   });
 
   it.each(STAGES)('%s: each EMF alarm uses the emitted namespace, metric name and exact dimension set', (stage) => {

@@ -111,6 +111,8 @@ export class CallsStack extends Stack {
         TABLE_NAME: this.table.table.tableName,
         JITSI_SECRET_ARN: this.secrets.secrets.jitsi.secretArn,
         TURN_SECRET_ARN: this.secrets.secrets.turn.secretArn,
+        JITSI_SYSTEM_KEY_SECRET_ARN: this.secrets.secrets['jitsi-system'].secretArn,
+        JITSI_EVENTS_SECRET_ARN: this.secrets.secrets['jitsi-events'].secretArn,
         EVENTS_MODE: 'eventbridge',
         EVENT_BUS_NAME: this.eventBus.eventBusName,
         RECORDINGS_KMS_KEY_ID: this.recordingsKey.keyArn,
@@ -126,7 +128,12 @@ export class CallsStack extends Stack {
       tableArn: this.table.table.tableArn,
       // The connections index (gsi2) is the live channel's alone.
       indexArns: this.table.indexArns(),
-      secretArns: { jitsi: this.secrets.secrets.jitsi.secretArn, turn: this.secrets.secrets.turn.secretArn },
+      secretArns: {
+        jitsi: this.secrets.secrets.jitsi.secretArn,
+        turn: this.secrets.secrets.turn.secretArn,
+        'jitsi-system': this.secrets.secrets['jitsi-system'].secretArn,
+        'jitsi-events': this.secrets.secrets['jitsi-events'].secretArn,
+      },
       recordingsKeyArn: this.recordingsKey.keyArn,
       eventBusArn: this.eventBus.eventBusArn,
     };
@@ -223,6 +230,8 @@ export class CallsStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'JitsiSecretArn', { value: this.secrets.secrets.jitsi.secretArn });
     new CfnOutput(this, 'TurnSecretArn', { value: this.secrets.secrets.turn.secretArn });
+    new CfnOutput(this, 'JitsiSystemKeySecretArn', { value: this.secrets.secrets['jitsi-system'].secretArn });
+    new CfnOutput(this, 'JitsiEventsSecretArn', { value: this.secrets.secrets['jitsi-events'].secretArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });

@@ -185,6 +185,8 @@ export const VARIABLES = {
     secret: true,
     source: 'secret',
   },
+  /** Secrets Manager secret `{secret}` of the `event_sync` bearer (deployed; locally `JITSI_EVENTS_SECRET` or generated into `DATA_DIR`) */
+  JITSI_EVENTS_SECRET_ARN: { kind: arn, source: 'stack' },
   /** Secrets Manager secret `{private_key, kid?}` of the system token (deployed; locally generated into `DATA_DIR`) */
   JITSI_SYSTEM_KEY_SECRET_ARN: { kind: arn, source: 'stack' },
   /** JaaS webhook signing secret (JaaS deployments) */

@@ -69,6 +69,27 @@ export const emfAlarms: readonly EmfAlarmDefinition[] = [
     threshold: () => 1,
     description: 'Stored recording metadata did not decrypt under its call: a corrupted or tampered item (it is not served).',
   },
+  {
+    id: 'PresenceEventRejectedAlarm',
+    namespace: METRICS_NAMESPACE,
+    metricName: MetricName.PresenceEventRejected,
+    dimensionNames: DEFAULT_DIMENSION_NAMES,
+    statistic: 'Sum',
+    periodMinutes: 5,
+    // A burst, not a stray probe of the public route: Prosody with a wrong bearer fails every event.
+    threshold: () => 20,
+    description: 'event_sync posts are rejected (wrong or missing bearer): presence is not being recorded, or someone is guessing.',
+  },
+  {
+    id: 'JitsiEndMeetingFailedAlarm',
+    namespace: METRICS_NAMESPACE,
+    metricName: MetricName.JitsiEndMeetingFailed,
+    dimensionNames: DEFAULT_DIMENSION_NAMES,
+    statistic: 'Sum',
+    periodMinutes: 5,
+    threshold: () => 1,
+    description: "Jitsi's end-meeting failed: a call or class ended in the store, but people may still be in the Jitsi room.",
+  },
 ];
 
 /** The dimension values the code emits in a stage: `service` = SERVICE_NAME, `stage` = the stage, `reason` varies. */

@@ -8,7 +8,7 @@ export interface CallSecretsProps {
 }
 
 /**
- * The Jitsi signing key and the TURN shared secret. Secrets Manager generates a random
+ * The Jitsi signing key, the TURN shared secret, the system token's key and the event_sync bearer. Secrets Manager generates a random
  * placeholder at creation, so no value is ever in the template or in context; operators set
  * the real values with `aws secretsmanager put-secret-value` (ops/deploy.md).
  */
@@ -38,7 +38,29 @@ export class CallSecrets extends Construct {
       },
       removalPolicy,
     });
-    for (const secret of [jitsi, turn]) {
+    // Secrets Manager cannot generate an RSA key: the placeholder is refused as malformed (the
+    // end and kicks then report Jitsi failed, never the end) until an operator puts the key.
+    const jitsiSystem = new Secret(this, 'JitsiSystemKey', {
+      description: 'RS256 key of the system token for Prosody end-meeting and kick: {"private_key":"<PKCS#8 PEM>","kid":"..."}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({}),
+        generateStringKey: 'placeholder',
+        passwordLength: 32,
+        excludePunctuation: true,
+      },
+      removalPolicy,
+    });
+    const jitsiEvents = new Secret(this, 'JitsiEventsSecret', {
+      description: "Bearer Prosody's event_sync sends to /api/jitsi/events/*: {\"secret\":\"...\"}",
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({}),
+        generateStringKey: 'secret',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+      removalPolicy,
+    });
+    for (const secret of [jitsi, turn, jitsiSystem, jitsiEvents]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
@@ -46,6 +68,6 @@ export class CallSecrets extends Construct {
           'operators rotate by hand (TURN keeps "previous" valid during the overlap), as ops/deploy.md describes.',
       });
     }
-    this.secrets = { jitsi, turn };
+    this.secrets = { jitsi, turn, 'jitsi-system': jitsiSystem, 'jitsi-events': jitsiEvents };
   }
 }

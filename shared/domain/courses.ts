@@ -7,6 +7,7 @@ import { courseStore, isInstructor, mayJoin, type CourseMemberRecord, type Cours
 
 export type { CourseMemberRecord, CourseRecord } from '../db/courses';
 import { keys } from '../db/keys';
+import { kickFromCourse } from './jitsi-end';
 
 // A course is known once an admin assigns its first instructor (the learning platform owns the
 // catalogue; this API only needs who teaches and who attends). Instructor assignments and courses
@@ -97,4 +98,5 @@ export async function deleteEnrollment(caller: Caller, courseId: string, userId:
     UpdateExpression: 'REMOVE enrolled, enrolled_at',
     ConditionExpression: 'attribute_exists(pk)',
   });
+  await kickFromCourse(courseId, userId);
 }

@@ -5,6 +5,7 @@ import { fromAttributes } from '../db/client';
 import { retryOnConflict, RETRY } from '../db/items';
 import { isManager, MAX_THREAD_MEMBERS, threadStore, type MemberRecord, type ThreadRecord, type ThreadRole } from '../db/threads';
 import { conditionFailedOn, transaction } from '../db/transaction';
+import { kickFromCall } from './jitsi-end';
 
 export { MAX_THREAD_MEMBERS, type ThreadRole } from '../db/threads';
 
@@ -95,7 +96,7 @@ export async function putMember(caller: Caller, threadId: string, userId: string
 export async function removeMember(caller: Caller, threadId: string, userId: string): Promise<void> {
   const leavingThemselves = userId === caller.userId;
   if (!leavingThemselves) await managedThread(caller, threadId);
-  await retryOnConflict(async () => {
+  const removedFrom = await retryOnConflict(async () => {
     const { thread, member } = await threadStore.loadWithMember(threadId, userId);
     if (!thread) throw notFound('Thread');
     if (!member) return undefined;
@@ -106,8 +107,9 @@ export async function removeMember(caller: Caller, threadId: string, userId: str
       member: threadStore.parts.removeMember(threadId, userId, guarded),
       count: threadStore.parts.countDown(threadId),
     });
-    if (outcome.ok) return undefined;
+    if (outcome.ok) return thread;
     if (conditionFailedOn(outcome.failed.manager)) throw roleChanged();
     return RETRY;
   });
+  if (removedFrom?.active_call_id) await kickFromCall(removedFrom.active_call_id, userId);
 }

@@ -10,7 +10,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** `user`: behind the JWT authorizer. `public`: health, config and docs. */
 export type AuthMode = 'user' | 'public';
 
-export type SecretName = 'jitsi' | 'turn';
+/** jitsi: login tokens' key; turn: coturn's secret; jitsi-system: the system token's key (end, kick, keys); jitsi-events: event_sync's bearer. */
+export type SecretName = 'jitsi' | 'turn' | 'jitsi-system' | 'jitsi-events';
 
 export interface RouteAccess {
   table?: 'read' | 'readwrite';

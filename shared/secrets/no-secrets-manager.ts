@@ -13,7 +13,7 @@ export function secretsManagerProvider(config: SecretsManagerProviderConfig, opt
     jitsiSigningKey: config.JITSI_SECRET_ARN ? refuse('Jitsi') : () => fallback.jitsiSigningKey(),
     turnAuth: config.TURN_SECRET_ARN ? refuse('TURN') : () => fallback.turnAuth(),
     jitsiSystemKey: config.JITSI_SYSTEM_KEY_SECRET_ARN ? refuse('Jitsi system key') : () => fallback.jitsiSystemKey(),
-    jitsiEventsSecret: () => fallback.jitsiEventsSecret(),
+    jitsiEventsSecret: config.JITSI_EVENTS_SECRET_ARN ? refuse('Jitsi events') : () => fallback.jitsiEventsSecret(),
   };
 }
 

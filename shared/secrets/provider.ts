@@ -53,7 +53,8 @@ export function getSecretsProvider(): SecretsProvider {
 /** Secrets Manager for each secret whose ARN is set (deployed), environment variables for the rest (local). */
 export function selectSecretsProvider(config: Config): SecretsProvider {
   const fromEnv = envSecretsProvider(config);
-  if (!config.JITSI_SECRET_ARN && !config.TURN_SECRET_ARN && !config.JITSI_SYSTEM_KEY_SECRET_ARN) return fromEnv;
+  const arns = [config.JITSI_SECRET_ARN, config.TURN_SECRET_ARN, config.JITSI_SYSTEM_KEY_SECRET_ARN, config.JITSI_EVENTS_SECRET_ARN];
+  if (arns.every((arn) => !arn)) return fromEnv;
   return secretsManagerProvider(config, { fallback: fromEnv });
 }
 

@@ -127,6 +127,34 @@ describe('secretsManagerProvider', () => {
     });
   });
 
+  it('reads the event_sync bearer and the system key from their own secrets, once per TTL, never from the fallback', async () => {
+    const eventsArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:events-AbCdEf';
+    const systemArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:system-AbCdEf';
+    const eventsSecret = 'events-bearer-that-must-never-leak-0123456789';
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n';
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: eventsArn })
+      .resolves({ SecretString: JSON.stringify({ secret: eventsSecret }) })
+      .on(GetSecretValueCommand, { SecretId: systemArn })
+      .resolves({ SecretString: JSON.stringify({ private_key: pem }) });
+    const secrets = provider({ JITSI_EVENTS_SECRET_ARN: eventsArn, JITSI_SYSTEM_KEY_SECRET_ARN: systemArn, JITSI_SYSTEM_KID: 'calls-system' });
+    for (let request = 0; request < 10; request += 1) {
+      expect(await secrets.jitsiEventsSecret()).toBe(eventsSecret);
+      expect(await secrets.jitsiSystemKey()).toEqual({ privateKeyPem: pem, kid: 'calls-system' });
+    }
+    expect(secretsManager.commandCalls(GetSecretValueCommand, { SecretId: eventsArn })).toHaveLength(1);
+    expect(secretsManager.commandCalls(GetSecretValueCommand, { SecretId: systemArn })).toHaveLength(1);
+  });
+
+  it('refuses a short event_sync bearer without echoing it', async () => {
+    const eventsArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:events-AbCdEf';
+    secretsManager.on(GetSecretValueCommand, { SecretId: eventsArn }).resolves({ SecretString: JSON.stringify({ secret: 'short-bearer' }) });
+    const error = await rejection(provider({ JITSI_EVENTS_SECRET_ARN: eventsArn }).jitsiEventsSecret());
+    expect(error).toBeInstanceOf(AppError);
+    expect(renderError(error)).toMatch(/Jitsi events secret in Secrets Manager is malformed \(secret: too_small\)/);
+    expect(renderError(error)).not.toContain('short-bearer');
+  });
+
   it('answers 503 dependency_unavailable with Retry-After when Secrets Manager throttles past the retries', async () => {
     secretsManager.on(GetSecretValueCommand).rejects(awsError('ThrottlingException', 400));
     const error = await rejection(provider().jitsiSigningKey());

@@ -36,7 +36,7 @@ export type SecretsManagerProviderConfig = Pick<
   Config,
   'AWS_REGION' | 'JITSI_SECRET_ARN' | 'TURN_SECRET_ARN' | 'JITSI_JWT_ALG' | 'JITSI_JWT_KID' | 'SECRETS_CACHE_TTL_SECONDS'
 > &
-  Partial<Pick<Config, 'JITSI_SYSTEM_KEY_SECRET_ARN' | 'JITSI_SYSTEM_KID'>>;
+  Partial<Pick<Config, 'JITSI_SYSTEM_KEY_SECRET_ARN' | 'JITSI_SYSTEM_KID' | 'JITSI_EVENTS_SECRET_ARN'>>;
 
 export interface SecretsManagerProviderOptions {
   /** Serves each secret whose ARN is not configured (e.g. static TURN credentials from env). */
@@ -89,13 +89,25 @@ export function secretsManagerProvider(config: SecretsManagerProviderConfig, opt
       })
     : undefined;
 
+  const eventsArn = config.JITSI_EVENTS_SECRET_ARN;
+  const events = eventsArn
+    ? cached(
+        'jitsi-events',
+        async () =>
+          parseSecretJson(EVENTS_SECRET, await fetchSecretString(client, eventsArn, 'Jitsi events'), 'Jitsi events').secret,
+      )
+    : undefined;
+
   return {
     jitsiSigningKey: () => (jitsi ? jitsi.get() : options.fallback.jitsiSigningKey()),
     turnAuth: () => (turn ? turn.get() : options.fallback.turnAuth()),
     jitsiSystemKey: () => (system ? system.get() : options.fallback.jitsiSystemKey()),
-    jitsiEventsSecret: () => options.fallback.jitsiEventsSecret(),
+    jitsiEventsSecret: () => (events ? events.get() : options.fallback.jitsiEventsSecret()),
   };
 }
+
+// The same bearer goes into Prosody's event_sync api_headers, so at least 32 characters.
+const EVENTS_SECRET = z.object({ secret: z.string().check(z.minLength(32)) });
 
 const WEBHOOK_SECRET = z.object({ secret: z.string().check(z.minLength(32)) });
 

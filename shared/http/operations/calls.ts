@@ -59,7 +59,7 @@ export const callOperations = defineOperations({
     method: 'POST',
     path: '/api/calls/{call_id}/end',
     auth: 'user',
-    access: { table: 'readwrite' },
+    access: { table: 'readwrite', secrets: ['jitsi-system'] },
     summary: 'End the call for everyone (idempotent)',
     pathSchema: calls.CallPath,
     status: 200,

@@ -44,7 +44,7 @@ export const threadOperations = defineOperations({
     method: 'DELETE',
     path: '/api/threads/{thread_id}/members/{user_id}',
     auth: 'user',
-    access: { table: 'readwrite' },
+    access: { table: 'readwrite', secrets: ['jitsi-system'] },
     summary: 'Remove a member (or leave the thread)',
     pathSchema: threads.ThreadMemberPath,
     status: 204,
