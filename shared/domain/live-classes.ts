@@ -1,14 +1,21 @@
-import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { getConfig } from '../config';
 import { AppError, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { NO_FEATURES, type JitsiRole } from '../jitsi/token';
-import { tableName, toAttributes, toValues, type Item } from '../db/client';
+import type { Item } from '../db/client';
 import { courseStore } from '../db/courses';
 import { getItem, getItemsInOrder, queryIndexPage, retryOnConflict, RETRY } from '../db/items';
-import { keys, LIVE_CLASS_SHARDS, participantShard, type ItemKey } from '../db/keys';
-import { parseGate, parseLiveClass } from '../db/live-classes';
+import { keys, LIVE_CLASS_SHARDS, participantShard } from '../db/keys';
+import {
+  liveClassStore,
+  parseGate,
+  parseLiveClass,
+  sortTimeOf,
+  type GateRecord,
+  type LiveClassRecord,
+  type LiveClassStatus,
+} from '../db/live-classes';
 import { loadParticipants, openSessionParts, parseParticipant } from '../db/participants';
 import { conditionFailedOn, transaction, type Parts } from '../db/transaction';
 import { COURSE_ID_MAX, COURSE_ID_PATTERN, LIVE_CLASS_ID_PATTERN } from '../schemas/live-classes';
@@ -30,33 +37,7 @@ import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews, total
 
 // Layout and the capacity arithmetic behind it: docs/data-model-live-classes.md.
 
-export type LiveClassStatus = 'scheduled' | 'live' | 'ended';
-
-export interface LiveClassRecord {
-  live_class_id: string;
-  course_id: string;
-  title: string;
-  room_name: string;
-  status: LiveClassStatus;
-  scheduled_at?: string;
-  started_at?: string;
-  started_by?: string;
-  ended_at?: string;
-  ended_by?: string;
-  created_by: string;
-  created_at: string;
-}
-
-/** The per-shard copy of what a join needs; written in the same transactions as the class item. */
-interface GateRecord {
-  live_class_id: string;
-  course_id: string;
-  title: string;
-  room_name: string;
-  status: LiveClassStatus;
-  started_at?: string;
-  ended_at?: string;
-}
+export type { LiveClassRecord, LiveClassStatus } from '../db/live-classes';
 
 const MAX_CREATE_ATTEMPTS = 3;
 
@@ -183,25 +164,6 @@ async function joinResponse(caller: Caller, gate: Pick<GateRecord, 'live_class_i
   };
 }
 
-const sortTimeOf = (liveClass: Pick<LiveClassRecord, 'scheduled_at' | 'created_at'>) => liveClass.scheduled_at ?? liveClass.created_at;
-
-function gatePut(liveClass: LiveClassRecord, shard: number): TransactWriteItem {
-  const gate: GateRecord = {
-    live_class_id: liveClass.live_class_id,
-    course_id: liveClass.course_id,
-    title: liveClass.title,
-    room_name: liveClass.room_name,
-    status: liveClass.status,
-  };
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: toAttributes({ ...keys.liveClassGate(liveClass.live_class_id, shard), type: 'live-class-gate', shard, ...gate }),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
-
 /**
  * One transaction creates the class, claims its room name and writes the per-shard gates. A taken
  * id or room name cancels it, and the next attempt draws fresh random parts.
@@ -226,36 +188,7 @@ export async function createLiveClass(
       created_by: caller.userId,
       created_at: now.toISOString(),
     };
-    const gates: Parts = {};
-    for (const shard of shards()) gates[`gate${shard}`] = gatePut(liveClass, shard);
-    const outcome = await transaction({
-      class: {
-        Put: {
-          TableName: tableName(),
-          Item: toAttributes({
-            ...keys.liveClass(liveClassId),
-            ...keys.courseLiveClassesIndex(courseId, sortTimeOf(liveClass), liveClassId),
-            type: 'live-class',
-            ...liveClass,
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      room: {
-        Put: {
-          TableName: tableName(),
-          Item: toAttributes({
-            ...keys.room(liveClass.room_name),
-            type: 'room',
-            room_name: liveClass.room_name,
-            live_class_id: liveClassId,
-            course_id: courseId,
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      ...gates,
-    });
+    const outcome = await transaction(liveClassStore.parts.create(liveClass));
     // An id or room name already taken: draw new ones. At 80 and 128 random bits, repeated
     // collisions mean contention, not bad luck, and end in 503.
     return outcome.ok ? liveClassView(liveClass) : RETRY;
@@ -295,16 +228,6 @@ const participantExtra = (liveClass: Pick<GateRecord, 'live_class_id' | 'course_
   live_class_id: liveClass.live_class_id,
   course_id: liveClass.course_id,
   ...(host ? { host: true } : {}),
-});
-
-const statusCheck = (key: ItemKey, status: LiveClassStatus): TransactWriteItem => ({
-  ConditionCheck: {
-    TableName: tableName(),
-    Key: toAttributes(key),
-    ConditionExpression: '#status = :status',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: toValues({ ':status': status }),
-  },
 });
 
 /** Live classes as a room kind: admins and the course's instructors host, enrolled students wait in the lobby. */
@@ -369,7 +292,7 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
       host: caller.isAdmin ? undefined : courseStore.parts.isInstructor(liveClass.course_id, caller.userId),
       ...(starting
         ? statusTransition(liveClassId, 'scheduled', 'live', at, caller.userId)
-        : { class: statusCheck(keys.liveClass(liveClassId), 'live') }),
+        : { class: liveClassStore.parts.statusIs(liveClassId, 'live') }),
       session,
       archive,
       started: starting ? eventPart(newEvent('LiveClassStarted', { ...ids, started_by: caller.userId, started_at: at }, at)) : undefined,
@@ -389,37 +312,7 @@ export const joinLiveClass = liveClassOperations.join;
 export const refreshLiveClassToken = liveClassOperations.refreshToken;
 export const leaveLiveClass = liveClassOperations.leave;
 
-/**
- * The class item and every shard's gate change status in one transaction, so a join (which reads
- * only its gate) never sees a status the class does not have. Conditional on the class's status.
- */
-function statusTransition(liveClassId: string, from: LiveClassStatus, to: 'live' | 'ended', at: string, by: string): Parts {
-  const time = to === 'live' ? 'started' : 'ended';
-  const parts: Parts = {
-    class: {
-      Update: {
-        TableName: tableName(),
-        Key: toAttributes(keys.liveClass(liveClassId)),
-        UpdateExpression: `SET #status = :to, ${time}_at = :at, ${time}_by = :by`,
-        ConditionExpression: '#status = :from',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: toValues({ ':to': to, ':from': from, ':at': at, ':by': by }),
-      },
-    },
-  };
-  for (const shard of shards()) {
-    parts[`gate${shard}`] = {
-      Update: {
-        TableName: tableName(),
-        Key: toAttributes(keys.liveClassGate(liveClassId, shard)),
-        UpdateExpression: `SET #status = :to, ${time}_at = :at`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: toValues({ ':to': to, ':at': at }),
-      },
-    };
-  }
-  return parts;
-}
+const statusTransition = liveClassStore.parts.statusTransition;
 
 /** The class and all its participants side by side: one round trip of wall-clock time. */
 async function loadClassWithParticipants(liveClassId: string) {
