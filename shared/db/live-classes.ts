@@ -67,7 +67,8 @@ export const parseGate = (item: Item | undefined) => (item === undefined ? undef
 const shards = () => Array.from({ length: LIVE_CLASS_SHARDS }, (_, shard) => shard);
 
 /** The course listing's order: scheduled time, unscheduled classes by creation time. */
-export const sortTimeOf = (liveClass: Pick<LiveClassRecord, 'scheduled_at' | 'created_at'>) => liveClass.scheduled_at ?? liveClass.created_at;
+export const sortTimeOf = (liveClass: Pick<LiveClassRecord, 'scheduled_at' | 'created_at'>) =>
+  liveClass.scheduled_at ?? liveClass.created_at;
 
 function gatePut(liveClass: LiveClassRecord, shard: number): TransactWriteItem {
   const gate: GateRecord = {
