@@ -1,7 +1,9 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { tableName, toAttributes, toValues, type Item } from './client';
+import { getItem, getItemsInOrder, parseItem, queryIndexPage } from './items';
 import { keys, LIVE_CLASS_SHARDS } from './keys';
+import { parseParticipant } from './participants';
 import type { Parts } from './transaction';
 
 // The live-class repository: the class item (listed per course on gsi1), its room-name claim and
@@ -88,6 +90,38 @@ function gatePut(liveClass: LiveClassRecord, shard: number): TransactWriteItem {
 }
 
 export const liveClassStore = {
+  load: async (liveClassId: string): Promise<LiveClassRecord | undefined> =>
+    parseItem(LiveClassItem, await getItem(keys.liveClass(liveClassId))),
+
+  /** The class and the caller's participant item on their shard, one round trip. */
+  async loadWithParticipant(liveClassId: string, shard: number, userId: string) {
+    const [liveClass, participant] = await getItemsInOrder([
+      keys.liveClass(liveClassId),
+      keys.liveClassParticipant(liveClassId, shard, userId),
+    ]);
+    return { liveClass: parseLiveClass(liveClass), participant: parseParticipant(participant) };
+  },
+
+  /** The caller's shard gate and participant item: one partition, never the class item. */
+  async loadShard(liveClassId: string, shard: number, userId: string) {
+    const [gate, participant] = await getItemsInOrder([
+      keys.liveClassGate(liveClassId, shard),
+      keys.liveClassParticipant(liveClassId, shard, userId),
+    ]);
+    return { gate: parseGate(gate), participant: parseParticipant(participant) };
+  },
+
+  /** A page of a course's classes in listing order, after the class a cursor names. */
+  async listByCourse(courseId: string, limit: number, after?: { s: string; c: string }) {
+    const page = await queryIndexPage({
+      partition: keys.courseLiveClassesPartition(courseId),
+      limit,
+      newestFirst: false,
+      startKey: after ? { ...keys.liveClass(after.c), ...keys.courseLiveClassesIndex(courseId, after.s, after.c) } : undefined,
+    });
+    return { classes: page.items.map((item): LiveClassRecord => LiveClassItem.parse(item)), more: page.more };
+  },
+
   parts: {
     /**
      * The class, its room-name claim and every shard's gate (`class`, `room`, `gate0`...): a taken

@@ -5,18 +5,10 @@ import type { Caller } from '../http/auth';
 import { NO_FEATURES, type JitsiRole } from '../jitsi/token';
 import type { Item } from '../db/client';
 import { courseStore } from '../db/courses';
-import { getItem, getItemsInOrder, queryIndexPage, retryOnConflict, RETRY } from '../db/items';
+import { retryOnConflict, RETRY } from '../db/items';
 import { keys, LIVE_CLASS_SHARDS, participantShard } from '../db/keys';
-import {
-  liveClassStore,
-  parseGate,
-  parseLiveClass,
-  sortTimeOf,
-  type GateRecord,
-  type LiveClassRecord,
-  type LiveClassStatus,
-} from '../db/live-classes';
-import { loadParticipants, openSessionParts, parseParticipant } from '../db/participants';
+import { liveClassStore, sortTimeOf, type GateRecord, type LiveClassRecord, type LiveClassStatus } from '../db/live-classes';
+import { loadParticipants, openSessionParts } from '../db/participants';
 import { conditionFailedOn, transaction, type Parts } from '../db/transaction';
 import { COURSE_ID_MAX, COURSE_ID_PATTERN, LIVE_CLASS_ID_PATTERN } from '../schemas/live-classes';
 import {
@@ -109,16 +101,7 @@ async function roleIn(caller: Caller, courseId: string): Promise<CourseRole | un
 export const liveClassJitsiRole = (host: boolean): JitsiRole =>
   host ? { kind: 'host', features: { ...NO_FEATURES, recording: true } } : { kind: 'lobby-member', features: NO_FEATURES };
 
-const loadLiveClass = async (liveClassId: string): Promise<LiveClassRecord | undefined> =>
-  parseLiveClass(await getItem(keys.liveClass(liveClassId)));
-
-async function loadShard(liveClassId: string, userId: string, shard: number) {
-  const [gate, participant] = await getItemsInOrder([
-    keys.liveClassGate(liveClassId, shard),
-    keys.liveClassParticipant(liveClassId, shard, userId),
-  ]);
-  return { gate: parseGate(gate), participant: parseParticipant(participant) };
-}
+const loadLiveClass = liveClassStore.load;
 
 const loadShardParticipants = (liveClassId: string, shard: number) => loadParticipants(keys.liveClassShardPartition(liveClassId, shard));
 
@@ -202,17 +185,11 @@ export async function listLiveClasses(caller: Caller, courseId: string, limit = 
   if (!courseRole(caller, member)) throw outsiderError(caller);
   // The cursor names a class; the key is rebuilt here so a crafted cursor cannot reach another course.
   const after = cursor ? decodeCursor(cursor, LIVE_CLASS_ID_PATTERN) : undefined;
-  const page = await queryIndexPage({
-    partition: keys.courseLiveClassesPartition(courseId),
-    limit,
-    newestFirst: false,
-    startKey: after ? { ...keys.liveClass(after.c), ...keys.courseLiveClassesIndex(courseId, after.s, after.c) } : undefined,
-  });
-  const classes = page.items.map((item) => parseLiveClass(item) as LiveClassRecord);
+  const { classes, more } = await liveClassStore.listByCourse(courseId, limit, after);
   const last = classes.at(-1);
   return {
     items: classes.map(liveClassView),
-    next_cursor: page.more && last ? encodeCursor({ s: sortTimeOf(last), c: last.live_class_id }) : null,
+    next_cursor: more && last ? encodeCursor({ s: sortTimeOf(last), c: last.live_class_id }) : null,
   };
 }
 
@@ -235,7 +212,7 @@ const liveClassRoom: RoomKind<GateRecord> = {
   noun: 'Live class',
   // The caller's shard gate and participant item: one partition, never the class item.
   async load(liveClassId, userId) {
-    const { gate, participant } = await loadShard(liveClassId, userId, participantShard(userId));
+    const { gate, participant } = await liveClassStore.loadShard(liveClassId, participantShard(userId), userId);
     return { room: gate, participant };
   },
   eventIds: (gate) => ({ live_class_id: gate.live_class_id, course_id: gate.course_id }),
@@ -267,11 +244,7 @@ const liveClassRoom: RoomKind<GateRecord> = {
 export async function startLiveClass(caller: Caller, liveClassId: string) {
   const shard = participantShard(caller.userId);
   return retryOnConflict(async () => {
-    const [classItem, participantItem] = await getItemsInOrder([
-      keys.liveClass(liveClassId),
-      keys.liveClassParticipant(liveClassId, shard, caller.userId),
-    ]);
-    const liveClass = parseLiveClass(classItem);
+    const { liveClass, participant } = await liveClassStore.loadWithParticipant(liveClassId, shard, caller.userId);
     if (!liveClass) throw notFound('Live class');
     if (liveClass.status === 'ended') {
       if (!isHostRole(await roleIn(caller, liveClass.course_id))) throw managersOnly();
@@ -282,7 +255,7 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
     const { session, archive } = openSessionParts(
       keys.liveClassParticipant(liveClassId, shard, caller.userId),
       caller.userId,
-      parseParticipant(participantItem),
+      participant,
       at,
       participantExtra(liveClass, true),
     );
