@@ -1,13 +1,9 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
-import { dynamo, send, tableName, toAttributes, toValues } from '../db/client';
-import { transactWrite, updateIf } from '../db/items';
 import { courseStore, isInstructor, mayJoin, type CourseMemberRecord, type CourseRecord } from '../db/courses';
+import { kickFromCourse } from './jitsi-end';
 
 export type { CourseMemberRecord, CourseRecord } from '../db/courses';
-import { keys } from '../db/keys';
-import { kickFromCourse } from './jitsi-end';
 
 // A course is known once an admin assigns its first instructor (the learning platform owns the
 // catalogue; this API only needs who teaches and who attends). Instructor assignments and courses
@@ -52,51 +48,18 @@ export async function managedCourse(caller: Caller, courseId: string): Promise<C
 
 export async function putInstructor(caller: Caller, courseId: string, userId: string, now = new Date()): Promise<void> {
   if (!caller.isAdmin) throw forbidden('Only an admin can assign instructors.');
-  const at = now.toISOString();
-  await transactWrite([
-    {
-      Update: {
-        TableName: tableName(),
-        Key: toAttributes(keys.course(courseId)),
-        UpdateExpression: 'SET course_id = :course, created_at = if_not_exists(created_at, :at) ADD instructor_ids :user',
-        ExpressionAttributeValues: toValues({ ':course': courseId, ':at': at, ':user': new Set([userId]) }),
-      },
-    },
-    {
-      Update: {
-        TableName: tableName(),
-        Key: toAttributes(keys.courseMember(courseId, userId)),
-        UpdateExpression:
-          'SET course_id = :course, user_id = :user, instructor = :true, instructor_since = if_not_exists(instructor_since, :at)',
-        ExpressionAttributeValues: toValues({ ':course': courseId, ':user': userId, ':true': true, ':at': at }),
-      },
-    },
-  ]);
+  await courseStore.assignInstructor(courseId, userId, now.toISOString());
 }
 
 export async function putEnrollment(caller: Caller, courseId: string, userId: string, now = new Date()): Promise<void> {
   await managedCourse(caller, courseId);
-  await send(
-    dynamo().send(
-      new UpdateItemCommand({
-        TableName: tableName(),
-        Key: toAttributes(keys.courseMember(courseId, userId)),
-        UpdateExpression: 'SET course_id = :course, user_id = :user, enrolled = :true, enrolled_at = if_not_exists(enrolled_at, :at)',
-        ExpressionAttributeValues: toValues({ ':course': courseId, ':user': userId, ':true': true, ':at': now.toISOString() }),
-      }),
-    ),
-  );
+  await courseStore.enroll(courseId, userId, now.toISOString());
 }
 
 /** Idempotent: unenrolling someone who is not enrolled is a 204 too. Past attendance is kept. */
 export async function deleteEnrollment(caller: Caller, courseId: string, userId: string): Promise<void> {
   await managedCourse(caller, courseId);
-  // UpdateItem would otherwise create an empty member item for a stranger; not enrolled is already done.
-  await updateIf({
-    TableName: tableName(),
-    Key: toAttributes(keys.courseMember(courseId, userId)),
-    UpdateExpression: 'REMOVE enrolled, enrolled_at',
-    ConditionExpression: 'attribute_exists(pk)',
-  });
+  // No member item: not enrolled is already done.
+  await courseStore.unenroll(courseId, userId);
   await kickFromCourse(courseId, userId);
 }

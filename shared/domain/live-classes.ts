@@ -1,15 +1,14 @@
-import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { getConfig } from '../config';
 import { AppError, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { NO_FEATURES, type JitsiRole } from '../jitsi/token';
-import { tableName, toAttributes, toValues, type Item } from '../db/client';
+import type { Item } from '../db/client';
 import { courseStore } from '../db/courses';
-import { getItem, getItemsInOrder, queryIndexPage, retryOnConflict, RETRY } from '../db/items';
-import { keys, LIVE_CLASS_SHARDS, participantShard, type ItemKey } from '../db/keys';
-import { parseGate, parseLiveClass } from '../db/live-classes';
-import { loadParticipants, openSessionParts, parseParticipant } from '../db/participants';
+import { retryOnConflict, RETRY } from '../db/items';
+import { keys, LIVE_CLASS_SHARDS, participantShard } from '../db/keys';
+import { liveClassStore, sortTimeOf, type GateRecord, type LiveClassRecord, type LiveClassStatus } from '../db/live-classes';
+import { loadParticipants, openSessionParts } from '../db/participants';
 import { conditionFailedOn, transaction, type Parts } from '../db/transaction';
 import { COURSE_ID_MAX, COURSE_ID_PATTERN, LIVE_CLASS_ID_PATTERN } from '../schemas/live-classes';
 import {
@@ -30,33 +29,7 @@ import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews, total
 
 // Layout and the capacity arithmetic behind it: docs/data-model-live-classes.md.
 
-export type LiveClassStatus = 'scheduled' | 'live' | 'ended';
-
-export interface LiveClassRecord {
-  live_class_id: string;
-  course_id: string;
-  title: string;
-  room_name: string;
-  status: LiveClassStatus;
-  scheduled_at?: string;
-  started_at?: string;
-  started_by?: string;
-  ended_at?: string;
-  ended_by?: string;
-  created_by: string;
-  created_at: string;
-}
-
-/** The per-shard copy of what a join needs; written in the same transactions as the class item. */
-interface GateRecord {
-  live_class_id: string;
-  course_id: string;
-  title: string;
-  room_name: string;
-  status: LiveClassStatus;
-  started_at?: string;
-  ended_at?: string;
-}
+export type { LiveClassRecord, LiveClassStatus } from '../db/live-classes';
 
 const MAX_CREATE_ATTEMPTS = 3;
 
@@ -128,16 +101,7 @@ async function roleIn(caller: Caller, courseId: string): Promise<CourseRole | un
 export const liveClassJitsiRole = (host: boolean): JitsiRole =>
   host ? { kind: 'host', features: { ...NO_FEATURES, recording: true } } : { kind: 'lobby-member', features: NO_FEATURES };
 
-const loadLiveClass = async (liveClassId: string): Promise<LiveClassRecord | undefined> =>
-  parseLiveClass(await getItem(keys.liveClass(liveClassId)));
-
-async function loadShard(liveClassId: string, userId: string, shard: number) {
-  const [gate, participant] = await getItemsInOrder([
-    keys.liveClassGate(liveClassId, shard),
-    keys.liveClassParticipant(liveClassId, shard, userId),
-  ]);
-  return { gate: parseGate(gate), participant: parseParticipant(participant) };
-}
+const loadLiveClass = liveClassStore.load;
 
 const loadShardParticipants = (liveClassId: string, shard: number) => loadParticipants(keys.liveClassShardPartition(liveClassId, shard));
 
@@ -183,25 +147,6 @@ async function joinResponse(caller: Caller, gate: Pick<GateRecord, 'live_class_i
   };
 }
 
-const sortTimeOf = (liveClass: Pick<LiveClassRecord, 'scheduled_at' | 'created_at'>) => liveClass.scheduled_at ?? liveClass.created_at;
-
-function gatePut(liveClass: LiveClassRecord, shard: number): TransactWriteItem {
-  const gate: GateRecord = {
-    live_class_id: liveClass.live_class_id,
-    course_id: liveClass.course_id,
-    title: liveClass.title,
-    room_name: liveClass.room_name,
-    status: liveClass.status,
-  };
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: toAttributes({ ...keys.liveClassGate(liveClass.live_class_id, shard), type: 'live-class-gate', shard, ...gate }),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
-
 /**
  * One transaction creates the class, claims its room name and writes the per-shard gates. A taken
  * id or room name cancels it, and the next attempt draws fresh random parts.
@@ -226,36 +171,7 @@ export async function createLiveClass(
       created_by: caller.userId,
       created_at: now.toISOString(),
     };
-    const gates: Parts = {};
-    for (const shard of shards()) gates[`gate${shard}`] = gatePut(liveClass, shard);
-    const outcome = await transaction({
-      class: {
-        Put: {
-          TableName: tableName(),
-          Item: toAttributes({
-            ...keys.liveClass(liveClassId),
-            ...keys.courseLiveClassesIndex(courseId, sortTimeOf(liveClass), liveClassId),
-            type: 'live-class',
-            ...liveClass,
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      room: {
-        Put: {
-          TableName: tableName(),
-          Item: toAttributes({
-            ...keys.room(liveClass.room_name),
-            type: 'room',
-            room_name: liveClass.room_name,
-            live_class_id: liveClassId,
-            course_id: courseId,
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      ...gates,
-    });
+    const outcome = await transaction(liveClassStore.parts.create(liveClass));
     // An id or room name already taken: draw new ones. At 80 and 128 random bits, repeated
     // collisions mean contention, not bad luck, and end in 503.
     return outcome.ok ? liveClassView(liveClass) : RETRY;
@@ -269,17 +185,11 @@ export async function listLiveClasses(caller: Caller, courseId: string, limit = 
   if (!courseRole(caller, member)) throw outsiderError(caller);
   // The cursor names a class; the key is rebuilt here so a crafted cursor cannot reach another course.
   const after = cursor ? decodeCursor(cursor, LIVE_CLASS_ID_PATTERN) : undefined;
-  const page = await queryIndexPage({
-    partition: keys.courseLiveClassesPartition(courseId),
-    limit,
-    newestFirst: false,
-    startKey: after ? { ...keys.liveClass(after.c), ...keys.courseLiveClassesIndex(courseId, after.s, after.c) } : undefined,
-  });
-  const classes = page.items.map((item) => parseLiveClass(item) as LiveClassRecord);
+  const { classes, more } = await liveClassStore.listByCourse(courseId, limit, after);
   const last = classes.at(-1);
   return {
     items: classes.map(liveClassView),
-    next_cursor: page.more && last ? encodeCursor({ s: sortTimeOf(last), c: last.live_class_id }) : null,
+    next_cursor: more && last ? encodeCursor({ s: sortTimeOf(last), c: last.live_class_id }) : null,
   };
 }
 
@@ -297,22 +207,12 @@ const participantExtra = (liveClass: Pick<GateRecord, 'live_class_id' | 'course_
   ...(host ? { host: true } : {}),
 });
 
-const statusCheck = (key: ItemKey, status: LiveClassStatus): TransactWriteItem => ({
-  ConditionCheck: {
-    TableName: tableName(),
-    Key: toAttributes(key),
-    ConditionExpression: '#status = :status',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: toValues({ ':status': status }),
-  },
-});
-
 /** Live classes as a room kind: admins and the course's instructors host, enrolled students wait in the lobby. */
 const liveClassRoom: RoomKind<GateRecord> = {
   noun: 'Live class',
   // The caller's shard gate and participant item: one partition, never the class item.
   async load(liveClassId, userId) {
-    const { gate, participant } = await loadShard(liveClassId, userId, participantShard(userId));
+    const { gate, participant } = await liveClassStore.loadShard(liveClassId, participantShard(userId), userId);
     return { room: gate, participant };
   },
   eventIds: (gate) => ({ live_class_id: gate.live_class_id, course_id: gate.course_id }),
@@ -344,11 +244,7 @@ const liveClassRoom: RoomKind<GateRecord> = {
 export async function startLiveClass(caller: Caller, liveClassId: string) {
   const shard = participantShard(caller.userId);
   return retryOnConflict(async () => {
-    const [classItem, participantItem] = await getItemsInOrder([
-      keys.liveClass(liveClassId),
-      keys.liveClassParticipant(liveClassId, shard, caller.userId),
-    ]);
-    const liveClass = parseLiveClass(classItem);
+    const { liveClass, participant } = await liveClassStore.loadWithParticipant(liveClassId, shard, caller.userId);
     if (!liveClass) throw notFound('Live class');
     if (liveClass.status === 'ended') {
       if (!isHostRole(await roleIn(caller, liveClass.course_id))) throw managersOnly();
@@ -359,7 +255,7 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
     const { session, archive } = openSessionParts(
       keys.liveClassParticipant(liveClassId, shard, caller.userId),
       caller.userId,
-      parseParticipant(participantItem),
+      participant,
       at,
       participantExtra(liveClass, true),
     );
@@ -369,7 +265,7 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
       host: caller.isAdmin ? undefined : courseStore.parts.isInstructor(liveClass.course_id, caller.userId),
       ...(starting
         ? statusTransition(liveClassId, 'scheduled', 'live', at, caller.userId)
-        : { class: statusCheck(keys.liveClass(liveClassId), 'live') }),
+        : { class: liveClassStore.parts.statusIs(liveClassId, 'live') }),
       session,
       archive,
       started: starting ? eventPart(newEvent('LiveClassStarted', { ...ids, started_by: caller.userId, started_at: at }, at)) : undefined,
@@ -389,37 +285,7 @@ export const joinLiveClass = liveClassOperations.join;
 export const refreshLiveClassToken = liveClassOperations.refreshToken;
 export const leaveLiveClass = liveClassOperations.leave;
 
-/**
- * The class item and every shard's gate change status in one transaction, so a join (which reads
- * only its gate) never sees a status the class does not have. Conditional on the class's status.
- */
-function statusTransition(liveClassId: string, from: LiveClassStatus, to: 'live' | 'ended', at: string, by: string): Parts {
-  const time = to === 'live' ? 'started' : 'ended';
-  const parts: Parts = {
-    class: {
-      Update: {
-        TableName: tableName(),
-        Key: toAttributes(keys.liveClass(liveClassId)),
-        UpdateExpression: `SET #status = :to, ${time}_at = :at, ${time}_by = :by`,
-        ConditionExpression: '#status = :from',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: toValues({ ':to': to, ':from': from, ':at': at, ':by': by }),
-      },
-    },
-  };
-  for (const shard of shards()) {
-    parts[`gate${shard}`] = {
-      Update: {
-        TableName: tableName(),
-        Key: toAttributes(keys.liveClassGate(liveClassId, shard)),
-        UpdateExpression: `SET #status = :to, ${time}_at = :at`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: toValues({ ':to': to, ':at': at }),
-      },
-    };
-  }
-  return parts;
-}
+const statusTransition = liveClassStore.parts.statusTransition;
 
 /** The class and all its participants side by side: one round trip of wall-clock time. */
 async function loadClassWithParticipants(liveClassId: string) {

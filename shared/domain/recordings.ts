@@ -2,9 +2,8 @@ import { type AttributeValue, type TransactWriteItem } from '@aws-sdk/client-dyn
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { CiphertextRejectedError, getRecordingCipher, type EncryptionContext } from '../crypto/recording-cipher';
-import { tableName, toAttributes, toValues } from '../db/client';
-import { queryPartition, retryOnConflict, RETRY } from '../db/items';
-import { keys, RECORDING_PREFIX } from '../db/keys';
+import { retryOnConflict, RETRY } from '../db/items';
+import { recordingStore, type ConsentRecord, type RecordingRecord } from '../db/recordings';
 import { AppError, forbidden, notFound } from '../errors';
 import type { Caller } from '../http/auth';
 import { logger } from '../observability/logger';
@@ -21,28 +20,7 @@ import { conditionFailedOn, transaction } from '../db/transaction';
 
 export type RecordingAction = 'start' | 'stop';
 
-export interface ConsentRecord {
-  recorded_by: string;
-  recorded_at: string;
-  text_version: string;
-}
-
-interface RecordingCallRecord extends CallRecord {
-  consent?: ConsentRecord;
-  recording_state?: 'started' | 'stopped';
-}
-
-/** The stored item: no URI in the clear, only `encrypted_uris` (a RecordingCipher value). */
-interface RecordingItem {
-  recording_id: string;
-  call_id: string;
-  started_at: string;
-  ended_at: string;
-  size_bytes?: number;
-  created_by: string;
-  created_at: string;
-  encrypted_uris: string;
-}
+export type { ConsentRecord } from '../db/recordings';
 
 interface SealedUris {
   recording_id: string;
@@ -92,9 +70,10 @@ export function openedPayload(plaintext: string, recordingId: string): SealedUri
   return { recording_id: recordingId, storage_uri: parsed.storage_uri, transcript_uri: parsed.transcript_uri ?? null };
 }
 
-async function recordableCall(caller: Caller, callId: string): Promise<RecordingCallRecord> {
-  const call = (await loadCall(callId)) as RecordingCallRecord | undefined;
-  if (!call) throw notFound('Call');
+async function recordableCall(caller: Caller, callId: string) {
+  const loaded = await loadCall(callId);
+  if (!loaded) throw notFound('Call');
+  const call = recordingStore.withRecordingState(loaded);
   if (caller.isAdmin) return call;
   const member = await threadStore.loadMember(call.thread_id, caller.userId);
   if (!member) throw notAMember();
@@ -146,23 +125,7 @@ export async function controlRecording(
   const roleCheck = roleStillAllows(caller, call);
   await writeGuarded(
     {
-      call: {
-        Update: {
-          TableName: tableName(),
-          Key: toAttributes(keys.call(callId)),
-          UpdateExpression: started
-            ? 'SET consent_recorded = :true, consent = :consent, recording_state = :state'
-            : 'SET recording_state = :state',
-          ConditionExpression: '#status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: toValues({
-            ':active': 'active',
-            ':state': started ? 'started' : 'stopped',
-            ...(consent ? { ':true': true, ':consent': consent } : {}),
-          }),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
+      call: recordingStore.parts.setState(callId, started ? 'started' : 'stopped', consent),
       role: roleCheck,
       event: eventPart(
         newEvent(
@@ -171,21 +134,10 @@ export async function controlRecording(
           at,
         ),
       ),
-      write: {
-        Put: {
-          TableName: tableName(),
-          Item: toAttributes({
-            ...keys.callRecordingAction(callId, at, randomUUID()),
-            type: 'recording_action',
-            call_id: callId,
-            action: input.action,
-            user_id: caller.userId,
-            at,
-            ...(consent ? { consent_confirmed: true, text_version: consent.text_version } : {}),
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      write: recordingStore.parts.action(
+        { call_id: callId, action: input.action, user_id: caller.userId, at, text_version: consent?.text_version },
+        randomUUID(),
+      ),
     },
     (item) => (item ? callEnded() : notFound('Call')),
   );
@@ -201,7 +153,7 @@ export async function controlRecording(
   };
 }
 
-const recordingView = (item: RecordingItem, uris: SealedUris) => ({
+const recordingView = (item: RecordingRecord, uris: SealedUris) => ({
   recording_id: item.recording_id,
   call_id: item.call_id,
   started_at: item.started_at,
@@ -224,7 +176,7 @@ export async function createRecording(caller: Caller, callId: string, input: Rec
 
   const recordingId = randomUUID();
   const encrypted = await getRecordingCipher().encrypt(sealedPayload(recordingId, input), recordingContext(call));
-  const item: RecordingItem = {
+  const item: RecordingRecord = {
     recording_id: recordingId,
     call_id: callId,
     started_at: input.started_at,
@@ -237,30 +189,14 @@ export async function createRecording(caller: Caller, callId: string, input: Rec
   const roleCheck = roleStillAllows(caller, call);
   await writeGuarded(
     {
-      call: {
-        ConditionCheck: {
-          TableName: tableName(),
-          Key: toAttributes(keys.call(callId)),
-          ConditionExpression: 'consent_recorded = :true',
-          ExpressionAttributeValues: toValues({ ':true': true }),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
+      call: recordingStore.parts.consentOnRecord(callId),
       role: roleCheck,
-      write: {
-        Put: {
-          TableName: tableName(),
-          Item: toAttributes({ ...keys.callRecording(callId, recordingId), type: 'recording', ...item }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      write: recordingStore.parts.create(item),
     },
     (found) => (found ? consentRequired('No recording consent is on record for this call.') : notFound('Call')),
   );
   return recordingView(item, { recording_id: recordingId, storage_uri: input.storage_uri, transcript_uri: input.transcript_uri ?? null });
 }
-
-const loadRecordingItems = (callId: string) => queryPartition<RecordingItem>(keys.callPartition(callId), RECORDING_PREFIX);
 
 /**
  * The call's recordings, decrypted under the call item's context. An item that does not decrypt
@@ -272,7 +208,7 @@ export async function listRecordings(caller: Caller, callId: string) {
   const context = recordingContext(call);
   const cipher = getRecordingCipher();
   const opened = await Promise.all(
-    (await loadRecordingItems(callId)).map(async (item) => {
+    (await recordingStore.list(callId)).map(async (item) => {
       try {
         return recordingView(item, openedPayload(await cipher.decrypt(item.encrypted_uris, context), item.recording_id));
       } catch (error) {
