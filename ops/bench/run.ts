@@ -151,18 +151,21 @@ async function apiBench() {
   }
 }
 
-console.log('\nJitsi token minting (in-process)');
-console.table(await tokenBench());
-console.log('\nHandlers against DynamoDB Local (in-process; DynamoDB Local is slower than DynamoDB, so these are upper bounds)');
-const api = await apiBench();
-console.table(api.latency);
-console.log(
-  '\nCapacity per operation: RCU/WCU computed from item sizes by DynamoDB\'s billing rules (DynamoDB Local reports one figure, "Local CU", and bills no condition check)',
-);
-console.table(api.capacity.rows);
-console.log(`join into a 1,000-member thread / 10-member thread, capacity units: ${api.capacity.ratio}x (target ≤ 1.1x)`);
-console.table([api.capacity.crowd]);
-console.log('\nMemory after the run');
-console.table(api.memory);
-console.log('\nBundle sizes per function: npm run build (fails over budget).');
+// `npm run bench -- --cold-start`: only the cold-start table (a few minutes rather than the whole run).
+if (!process.argv.includes('--cold-start')) {
+  console.log('\nJitsi token minting (in-process)');
+  console.table(await tokenBench());
+  console.log('\nHandlers against DynamoDB Local (in-process; DynamoDB Local is slower than DynamoDB, so these are upper bounds)');
+  const api = await apiBench();
+  console.table(api.latency);
+  console.log(
+    '\nCapacity per operation: RCU/WCU computed from item sizes by DynamoDB\'s billing rules (DynamoDB Local reports one figure, "Local CU", and bills no condition check)',
+  );
+  console.table(api.capacity.rows);
+  console.log(`join into a 1,000-member thread / 10-member thread, capacity units: ${api.capacity.ratio}x (target ≤ 1.1x)`);
+  console.table([api.capacity.crowd]);
+  console.log('\nMemory after the run');
+  console.table(api.memory);
+  console.log('\nBundle sizes per function: npm run build (fails over budget).');
+}
 console.log(`\n${await coldStartReport()}`);
