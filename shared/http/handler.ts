@@ -3,7 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { getConfig } from '../config';
-import { AppError, featureDisabled, validationError, type ErrorCode } from '../errors';
+import { AppError, dependencyUnavailable, featureDisabled, validationError, type ErrorCode } from '../errors';
 import { logger } from '../observability/logger';
 import { invocationMetrics, recordRequestOutcome } from '../observability/metrics';
 import { callerFromAuthorizer, type Caller } from './auth';
@@ -158,7 +158,14 @@ function requestLog<C extends Contract>(contract: C): Middleware<C> {
 export function http<const C extends Contract>(contract: C) {
   return {
     handler(run: (input: HttpInput<C>) => Promise<HttpResult>) {
-      const lambda = middy<Event, Result, Error, HttpContext<C>>()
+      // Out of time (a crowd, a slow dependency): answered as the transient failure it is, with
+      // Retry-After, a moment before Lambda would cut the function off with no answer at all.
+      const lambda = middy<Event, Result, Error, HttpContext<C>>({
+        timeoutEarlyInMillis: 500,
+        timeoutEarlyResponse: () => {
+          throw dependencyUnavailable('The service', new Error('the function ran out of time'));
+        },
+      })
         // Events carry bearer tokens: never log them.
         .use(injectLambdaContext(logger, { logEvent: false }) as Middleware<C>)
         .use(invocationMetrics() as Middleware<C>)
