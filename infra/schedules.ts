@@ -41,4 +41,12 @@ export const schedules: readonly ScheduleDefinition[] = [
     access: { table: 'readwrite' },
     summary: 'Invitations still ringing after RING_TIMEOUT_SECONDS become missed (cancelled if their call ended), with their events',
   },
+  {
+    id: 'calls.sweep',
+    entry: 'functions/calls/sweep.ts',
+    rateMinutes: 1,
+    // Ending a call ends its Jitsi meeting: the system key signs that request.
+    access: { table: 'readwrite', secrets: ['jitsi-system'] },
+    summary: 'Calls everyone left CALL_EMPTY_GRACE_SECONDS ago end room_empty, calls active past CALL_MAX_HOURS end expired (gsi4 by deadline)',
+  },
 ];

@@ -20,6 +20,7 @@ import { joinCredentials, tokenResponse } from './join-info';
 import { endJitsiMeeting } from './jitsi-end';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
 import { invitationViews, settleIfOver } from './ringing';
+import { firstSweepAt, type SweepLimits } from './sweep-rules';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
 import { notAMember } from './threads';
 
@@ -47,6 +48,9 @@ async function joinInfo(caller: Caller, call: CallRecord, host: boolean, nowMs: 
     feature_flags: { 'lobby-mode.enabled': false, 'prejoinpage.enabled': true, 'recording.enabled': host },
   };
 }
+
+/** The sweeper's limits, from the configuration. */
+export const sweepLimits = (): SweepLimits => ({ graceSeconds: getConfig().CALL_EMPTY_GRACE_SECONDS, maxHours: getConfig().CALL_MAX_HOURS });
 
 /** The caller's thread role, if still a member (one GetItem of their member item). */
 export const threadRoleOf = async (threadId: string, userId: string) => (await threadStore.loadMember(threadId, userId))?.role;
@@ -146,7 +150,7 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     const outcome = await transaction({
       slot: threadStore.parts.claimActiveCall(input.thread_id, callId),
       member: threadStore.parts.isMember(input.thread_id, caller.userId),
-      call: callStore.parts.create(call),
+      call: callStore.parts.create(call, firstSweepAt(call.started_at, sweepLimits())),
       room: callStore.parts.claimRoom(call),
       session: openSessionParts(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at).session,
       started: eventPart(

@@ -1,0 +1,38 @@
+import { callStore } from '../db/calls';
+import { logger } from '../observability/logger';
+import { endCallBySystem, sweepLimits } from './calls';
+import { endJitsiMeeting } from './jitsi-end';
+import { sweepDecision } from './sweep-rules';
+
+// The sweeper's run over thread calls: only the calls whose deadline passed (gsi4, earliest first,
+// at most `limit`), each ended through the engine's system end or given its next deadline. Two
+// overlapping runs are harmless: the end is conditional on the call being active, the move on the
+// deadline being the one read.
+
+export interface SweepResult {
+  due: number;
+  room_empty: number;
+  expired: number;
+  rescheduled: number;
+}
+
+export async function sweepCalls(options: { now?: Date; limit?: number } = {}): Promise<SweepResult> {
+  const now = options.now ?? new Date();
+  const limits = sweepLimits();
+  const due = await callStore.dueForSweep(now.toISOString(), options.limit ?? 50);
+  const outcomes = await Promise.all(
+    due.map(async ({ call, sweepKey }) => {
+      const { participants } = await callStore.loadWithParticipants(call.call_id);
+      const decision = sweepDecision(call.started_at, participants, now.getTime(), limits);
+      if (decision.action === 'wait') return (await callStore.reschedule(call.call_id, sweepKey, decision.nextAt)) ? 'rescheduled' : 'skipped';
+      const ended = await endCallBySystem(call.call_id, { reason: decision.reason }, decision.endedAt);
+      if (ended?.end_reason !== decision.reason || ended.ended_at !== decision.endedAt) return 'skipped';
+      // Anyone Jitsi still holds (a client that never reported) is sent away; Jitsi failing never fails the end.
+      await endJitsiMeeting(call.room);
+      logger.info('call swept', { call_id: call.call_id, end_reason: decision.reason });
+      return decision.reason;
+    }),
+  );
+  const count = (outcome: string) => outcomes.filter((candidate) => candidate === outcome).length;
+  return { due: due.length, room_empty: count('room_empty'), expired: count('expired'), rescheduled: count('rescheduled') };
+}
