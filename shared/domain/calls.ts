@@ -303,15 +303,18 @@ const endedCall = (call: CallRecord, cause: EndCause, endedAt: string): CallReco
  * Ends an active call without a user (Jitsi reported the room gone, or the sweeper's clock): the
  * same transaction as a user's end without the host check (CallEnded included), then every open
  * session closed at `endedAt` (`call_ended`) and every ringing invitation settled. Idempotent: a
- * call already ended is left as it is.
+ * call already ended is left as it is (`endedHere` false).
  */
 export async function endCallBySystem(callId: string, cause: Extract<EndCause, { reason: 'room_empty' | 'expired' }>, endedAt: string) {
   const loaded = await callStore.loadWithParticipants(callId);
   let call = loaded.call;
   if (!call) return undefined;
+  // Whether this request ended it (of two overlapping ends, exactly one): the sweeper counts by it.
+  let endedHere = false;
   if (call.status === 'active') {
     const at = Date.parse(endedAt) < Date.parse(call.started_at) ? call.started_at : endedAt;
     const ended = await markEnded(call, cause, at, undefined);
+    endedHere = ended === 'ended';
     call = ended === 'ended' ? endedCall(call, cause, at) : ended;
   }
   const ended = call;
@@ -326,7 +329,7 @@ export async function endCallBySystem(callId: string, cause: Extract<EndCause, {
       .filter((invitation) => invitation.state === 'ringing')
       .map((invitation) => settleIfOver(invitation, ended, Date.now())),
   ]);
-  return ended;
+  return { call: ended, endedHere };
 }
 
 /** CallEnded, written in the transaction that ends the call. */

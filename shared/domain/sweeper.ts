@@ -26,7 +26,8 @@ export async function sweepCalls(options: { now?: Date; limit?: number } = {}): 
       const decision = sweepDecision(call.started_at, participants, now.getTime(), limits);
       if (decision.action === 'wait') return (await callStore.reschedule(call.call_id, sweepKey, decision.nextAt)) ? 'rescheduled' : 'skipped';
       const ended = await endCallBySystem(call.call_id, { reason: decision.reason }, decision.endedAt);
-      if (ended?.end_reason !== decision.reason || ended.ended_at !== decision.endedAt) return 'skipped';
+      // A concurrent run or a user ended it first: theirs is the end (and the end-meeting).
+      if (!ended?.endedHere) return 'skipped';
       // Anyone Jitsi still holds (a client that never reported) is sent away; Jitsi failing never fails the end.
       await endJitsiMeeting(call.room);
       logger.info('call swept', { call_id: call.call_id, end_reason: decision.reason });

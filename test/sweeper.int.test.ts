@@ -1,0 +1,115 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getConfig } from '../shared/config';
+import { sweepCalls } from '../shared/domain/sweeper';
+import { relayOutboxOnce } from '../shared/events/local-relay';
+import type { WebhookEvent } from '../shared/webhooks/envelope';
+import { call, setupApi, type TestUser } from './support/api';
+import { recordRoundTrips } from './support/round-trips';
+
+// The sweeper (../shared/API.md "Presence from Jitsi", last bullet) through the HTTP API, with the
+// clock passed to the run (no sleeps): the calls are real, the deadlines are in the future.
+
+const alice: TestUser = { sub: 's-alice' };
+const bob: TestUser = { sub: 's-bob' };
+
+const delivered: WebhookEvent[] = [];
+async function eventsOf(callId: string, type: string) {
+  await relayOutboxOnce([(event) => void delivered.push(event)]);
+  return delivered.filter((event) => event.data.call_id === callId && event.type === type);
+}
+
+async function startedCall() {
+  const thread = await call('threads.create', { as: alice, body: { member_ids: [bob.sub] } });
+  expect(thread.status).toBe(201);
+  const started = await call('calls.start', { as: alice, body: { thread_id: thread.body.thread_id, call_type: 'video' } });
+  expect(started.status).toBe(201);
+  return { callId: started.body.call_id as string, startedAt: started.body.started_at as string };
+}
+
+const logOf = async (callId: string) => (await call('calls.log', { as: alice, params: { call_id: callId } })).body;
+const plus = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000);
+
+beforeAll(async () => {
+  await setupApi();
+});
+
+describe('calls.sweep', () => {
+  it('ends a call everyone left once CALL_EMPTY_GRACE_SECONDS pass (room_empty, at the last leave), once', async () => {
+    const grace = getConfig().CALL_EMPTY_GRACE_SECONDS;
+    const { callId } = await startedCall();
+    expect((await call('calls.join', { as: bob, params: { call_id: callId } })).status).toBe(200);
+    expect((await call('calls.leave', { as: alice, params: { call_id: callId } })).status).toBe(200);
+    const last = await call('calls.leave', { as: bob, params: { call_id: callId } });
+    expect(last.status).toBe(200);
+    const lastLeft = last.body.left_at as string;
+
+    // One second before the grace ends: moved to the grace's end, not ended.
+    const early = await sweepCalls({ now: plus(lastLeft, grace - 1) });
+    expect(early).toMatchObject({ room_empty: 0, expired: 0 });
+    expect((await logOf(callId)).status).toBe('active');
+
+    const swept = await sweepCalls({ now: plus(lastLeft, grace + 1) });
+    expect(swept.room_empty).toBe(1);
+    const log = await logOf(callId);
+    expect(log).toMatchObject({ status: 'ended', end_reason: 'room_empty', ended_by: null, ended_at: lastLeft });
+    expect(log.participants.map((session: any) => session.left_reason)).toEqual(['left', 'left']);
+
+    // The end took the call off the index: the next run has nothing to do.
+    expect(await sweepCalls({ now: plus(lastLeft, 10 * grace) })).toEqual({ due: 0, room_empty: 0, expired: 0, rescheduled: 0 });
+    const ended = await eventsOf(callId, 'CallEnded');
+    expect(ended).toHaveLength(1);
+    expect(ended[0]?.data).toMatchObject({ call_id: callId, end_reason: 'room_empty' });
+  });
+
+  it('leaves a call with someone in it, looking again a grace later, then ends it expired after CALL_MAX_HOURS', async () => {
+    const { grace, maxHours } = { grace: getConfig().CALL_EMPTY_GRACE_SECONDS, maxHours: getConfig().CALL_MAX_HOURS };
+    const { callId, startedAt } = await startedCall();
+    const checkAt = plus(startedAt, grace + 1);
+    const first = await sweepCalls({ now: checkAt });
+    expect(first).toMatchObject({ due: 1, rescheduled: 1, room_empty: 0, expired: 0 });
+    // Rescheduled past `checkAt`: the same clock finds nothing due.
+    expect((await sweepCalls({ now: checkAt })).due).toBe(0);
+
+    const deadline = plus(startedAt, maxHours * 3600).toISOString();
+    const swept = await sweepCalls({ now: plus(startedAt, maxHours * 3600 + 30) });
+    expect(swept.expired).toBe(1);
+    const log = await logOf(callId);
+    expect(log).toMatchObject({ status: 'ended', end_reason: 'expired', ended_at: deadline, ended_by: null });
+    // Alice never left: her session closed at the end, so nobody stays open past it.
+    expect(log.participants).toEqual([
+      expect.objectContaining({ user_id: alice.sub, left_at: deadline, left_reason: 'call_ended', duration_seconds: maxHours * 3600 }),
+    ]);
+    const left = await eventsOf(callId, 'ParticipantLeft');
+    expect(left.map((event) => event.data.left_reason)).toEqual(['call_ended']);
+  });
+
+  it('is idempotent when two runs overlap: one end, one CallEnded, one ParticipantLeft', async () => {
+    const { callId, startedAt } = await startedCall();
+    const now = plus(startedAt, getConfig().CALL_MAX_HOURS * 3600 + 5);
+    const [one, two] = await Promise.all([sweepCalls({ now }), sweepCalls({ now })]);
+    expect(one.expired + two.expired).toBe(1);
+    expect((await logOf(callId)).end_reason).toBe('expired');
+    expect(await eventsOf(callId, 'CallEnded')).toHaveLength(1);
+    expect(await eventsOf(callId, 'ParticipantLeft')).toHaveLength(1);
+  });
+
+  it('does bounded work: one index Query, and no more calls than the limit per run', async () => {
+    const calls = await Promise.all([startedCall(), startedCall(), startedCall()]);
+    const latest = calls.map((entry) => entry.startedAt).sort().at(-1) as string;
+    const now = plus(latest, getConfig().CALL_MAX_HOURS * 3600 + 5);
+    const trips = recordRoundTrips();
+    const first = await sweepCalls({ now, limit: 2 });
+    trips.restore();
+    expect(first).toMatchObject({ due: 2, expired: 2 });
+    expect(trips.calls.filter((entry) => entry.command === 'QueryCommand' && entry.index === 'gsi4')).toHaveLength(1);
+    expect(trips.calls.some((entry) => entry.command === 'ScanCommand')).toBe(false);
+    expect(await sweepCalls({ now, limit: 2 })).toMatchObject({ due: 1, expired: 1 });
+  });
+
+  it('never sweeps a call a user ended', async () => {
+    const { callId, startedAt } = await startedCall();
+    expect((await call('calls.end', { as: alice, params: { call_id: callId } })).status).toBe(200);
+    expect((await sweepCalls({ now: plus(startedAt, getConfig().CALL_MAX_HOURS * 3600 + 5) })).due).toBe(0);
+    expect((await logOf(callId)).end_reason).toBe('ended');
+  });
+});
