@@ -23,8 +23,27 @@ async function startedCall() {
   expect(thread.status).toBe(201);
   const started = await call('calls.start', { as: alice, body: { thread_id: thread.body.thread_id, call_type: 'video' } });
   expect(started.status).toBe(201);
-  return { callId: started.body.call_id as string, startedAt: started.body.started_at as string };
+  return { callId: started.body.call_id as string, startedAt: started.body.started_at as string, room: started.body.room as string };
 }
+
+const EVENTS = { authorization: `Bearer ${process.env.JITSI_EVENTS_SECRET}` };
+const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+/** Jitsi reports `user` in `room` (event_sync's occupant-joined, through its route). */
+const reportJoined = (room: string, user: string, joinedAt: string) =>
+  call('jitsi.occupant-joined', {
+    headers: EVENTS,
+    body: {
+      event_name: 'muc-occupant-joined',
+      room_name: room,
+      is_breakout: false,
+      occupant: {
+        occupant_jid: `abcdef01-c386-4346-975d-d6ce3a6dfb7d@token.meet.jitsi.test/${user}`,
+        id: user,
+        name: user,
+        joined_at: unix(joinedAt),
+      },
+    },
+  });
 
 const logOf = async (callId: string) => (await call('calls.log', { as: alice, params: { call_id: callId } })).body;
 const plus = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000);
@@ -55,7 +74,13 @@ describe('calls.sweep', () => {
     expect(log.participants.map((session: any) => session.left_reason)).toEqual(['left', 'left']);
 
     // The end took the call off the index: the next run has nothing to do.
-    expect(await sweepCalls({ now: plus(lastLeft, 10 * grace) })).toEqual({ due: 0, room_empty: 0, expired: 0, rescheduled: 0 });
+    expect(await sweepCalls({ now: plus(lastLeft, 10 * grace) })).toEqual({
+      due: 0,
+      room_empty: 0,
+      expired: 0,
+      rescheduled: 0,
+      never_connected: 0,
+    });
     const ended = await eventsOf(callId, 'CallEnded');
     expect(ended).toHaveLength(1);
     expect(ended[0]?.data).toMatchObject({ call_id: callId, end_reason: 'room_empty' });
@@ -95,7 +120,10 @@ describe('calls.sweep', () => {
 
   it('does bounded work: one index Query, and no more calls than the limit per run', async () => {
     const calls = await Promise.all([startedCall(), startedCall(), startedCall()]);
-    const latest = calls.map((entry) => entry.startedAt).sort().at(-1) as string;
+    const latest = calls
+      .map((entry) => entry.startedAt)
+      .sort()
+      .at(-1) as string;
     const now = plus(latest, getConfig().CALL_MAX_HOURS * 3600 + 5);
     const trips = recordRoundTrips();
     const first = await sweepCalls({ now, limit: 2 });
@@ -111,5 +139,42 @@ describe('calls.sweep', () => {
     expect((await call('calls.end', { as: alice, params: { call_id: callId } })).status).toBe(200);
     expect((await sweepCalls({ now: plus(startedAt, getConfig().CALL_MAX_HOURS * 3600 + 5) })).due).toBe(0);
     expect((await logOf(callId)).end_reason).toBe('ended');
+  });
+
+  it('closes an API join Jitsi never reported as never_connected with zero duration, in a room with presence only', async () => {
+    const confirm = getConfig().PRESENCE_CONFIRM_SECONDS;
+    const { callId, startedAt, room } = await startedCall();
+    expect((await reportJoined(room, alice.sub, startedAt)).status).toBe(204);
+    expect((await call('calls.join', { as: bob, params: { call_id: callId } })).status).toBe(200);
+    const bobJoinedAt = (await logOf(callId)).participants.find((session: any) => session.user_id === bob.sub).joined_at as string;
+
+    const swept = await sweepCalls({ now: plus(bobJoinedAt, confirm + 1) });
+    expect(swept).toMatchObject({ never_connected: 1, room_empty: 0, expired: 0 });
+    const log = await logOf(callId);
+    // Alice, whom Jitsi reported, stays in an active call; Bob attended for zero seconds.
+    expect(log.status).toBe('active');
+    expect(log.participants.find((session: any) => session.user_id === bob.sub)).toMatchObject({
+      joined_at: bobJoinedAt,
+      left_at: bobJoinedAt,
+      duration_seconds: 0,
+      left_reason: 'never_connected',
+    });
+    expect(log.participants.find((session: any) => session.user_id === alice.sub)).toMatchObject({ left_at: null });
+    const leftEvents = await eventsOf(callId, 'ParticipantLeft');
+    expect(leftEvents.map((event) => event.data)).toEqual([
+      expect.objectContaining({ user_id: bob.sub, left_reason: 'never_connected', duration_seconds: 0 }),
+    ]);
+    // A second run finds nothing more to close.
+    expect((await sweepCalls({ now: plus(bobJoinedAt, confirm + 2) })).never_connected).toBe(0);
+  });
+
+  it('never closes an unreported join in a room Jitsi reports nothing for', async () => {
+    const { callId, startedAt } = await startedCall();
+    expect((await call('calls.join', { as: bob, params: { call_id: callId } })).status).toBe(200);
+    const swept = await sweepCalls({
+      now: plus(startedAt, getConfig().PRESENCE_CONFIRM_SECONDS + getConfig().CALL_EMPTY_GRACE_SECONDS + 5),
+    });
+    expect(swept.never_connected).toBe(0);
+    expect((await logOf(callId)).participants.every((session: any) => session.left_at === null)).toBe(true);
   });
 });

@@ -50,7 +50,11 @@ async function joinInfo(caller: Caller, call: CallRecord, host: boolean, nowMs: 
 }
 
 /** The sweeper's limits, from the configuration. */
-export const sweepLimits = (): SweepLimits => ({ graceSeconds: getConfig().CALL_EMPTY_GRACE_SECONDS, maxHours: getConfig().CALL_MAX_HOURS });
+export const sweepLimits = (): SweepLimits => ({
+  graceSeconds: getConfig().CALL_EMPTY_GRACE_SECONDS,
+  maxHours: getConfig().CALL_MAX_HOURS,
+  confirmSeconds: getConfig().PRESENCE_CONFIRM_SECONDS,
+});
 
 /** The caller's thread role, if still a member (one GetItem of their member item). */
 export const threadRoleOf = async (threadId: string, userId: string) => (await threadStore.loadMember(threadId, userId))?.role;

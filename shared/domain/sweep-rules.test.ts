@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ParticipantRecord } from '../db/participants';
-import { firstSweepAt, sweepDecision } from './sweep-rules';
+import { firstSweepAt, neverConnected, sweepDecision } from './sweep-rules';
 
-const limits = { graceSeconds: 120, maxHours: 24 };
+const limits = { graceSeconds: 120, maxHours: 24, confirmSeconds: 120 };
 const start = '2026-11-29T08:00:00.000Z';
 const at = (offsetSeconds: number) => new Date(Date.parse(start) + offsetSeconds * 1000).toISOString();
 const ms = (offsetSeconds: number) => Date.parse(at(offsetSeconds));
@@ -59,5 +59,38 @@ describe('sweep deadlines', () => {
   it('never ends a call before it started, whatever the clock', () => {
     const decision = sweepDecision(start, [], ms(-3600), limits);
     expect(decision).toEqual({ action: 'wait', nextAt: at(120) });
+  });
+});
+
+describe('never-connected joins', () => {
+  const seen = (user: string, joined: number): ParticipantRecord => ({
+    user_id: user,
+    open_joined_at: at(joined),
+    open_from_presence: true,
+    occupants: { [`room@conference/${user}`]: { joined_at: at(joined) } },
+  });
+
+  it('closes an API join Jitsi never reported once PRESENCE_CONFIRM_SECONDS pass, in a room with presence', () => {
+    const participants = [seen('a', 0), open('b', 10)];
+    expect(neverConnected(participants, ms(129), limits)).toEqual([]);
+    expect(neverConnected(participants, ms(130), limits).map((participant) => participant.user_id)).toEqual(['b']);
+  });
+
+  it('never closes anyone in a room Jitsi reports nothing for: silence there proves nothing', () => {
+    expect(neverConnected([open('a', 0), open('b', 10)], ms(DAY), limits)).toEqual([]);
+  });
+
+  it('keeps an API join Jitsi confirmed within the window, even on another device that has left since', () => {
+    const confirmed: ParticipantRecord = {
+      user_id: 'b',
+      open_joined_at: at(10),
+      occupants: { 'room@conference/b1': { joined_at: at(60), left_at: at(90) } },
+    };
+    expect(neverConnected([seen('a', 0), confirmed], ms(1000), limits)).toEqual([]);
+  });
+
+  it('looks again within the confirm window while anyone is in', () => {
+    const short = { ...limits, confirmSeconds: 30 };
+    expect(sweepDecision(start, [open('a', 0)], ms(100), short)).toEqual({ action: 'wait', nextAt: at(130) });
   });
 });
