@@ -47,6 +47,7 @@ export const schedules: readonly ScheduleDefinition[] = [
     rateMinutes: 1,
     // Ending a call ends its Jitsi meeting: the system key signs that request.
     access: { table: 'readwrite', secrets: ['jitsi-system'] },
-    summary: 'Calls everyone left CALL_EMPTY_GRACE_SECONDS ago end room_empty, calls active past CALL_MAX_HOURS end expired (gsi4 by deadline)',
+    summary:
+      'Calls everyone left CALL_EMPTY_GRACE_SECONDS ago end room_empty, past CALL_MAX_HOURS expired; unconfirmed joins close never_connected; live classes Jitsi reported empty for LIVE_CLASS_EMPTY_MINUTES end (gsi4 by deadline)',
   },
 ];

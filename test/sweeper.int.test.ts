@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../shared/config';
-import { sweepCalls } from '../shared/domain/sweeper';
+import { sweepCalls, sweepLiveClasses } from '../shared/domain/sweeper';
 import { relayOutboxOnce } from '../shared/events/local-relay';
 import type { WebhookEvent } from '../shared/webhooks/envelope';
 import { call, setupApi, type TestUser } from './support/api';
@@ -176,5 +176,94 @@ describe('calls.sweep', () => {
     });
     expect(swept.never_connected).toBe(0);
     expect((await logOf(callId)).participants.every((session: any) => session.left_at === null)).toBe(true);
+  });
+});
+
+describe('calls.sweep: live classes', () => {
+  const admin: TestUser = { sub: 's-admin', roles: ['admin'] };
+  const teacher: TestUser = { sub: 's-teacher', roles: ['instructor'] };
+  const student: TestUser = { sub: 's-student', roles: ['student'] };
+  const occupant = (user: string, node: string, joinedAt: number, leftAt?: number) => ({
+    occupant_jid: `${node}-c386-4346-975d-d6ce3a6dfb7d@token.meet.jitsi.test/res`,
+    id: user,
+    name: user,
+    joined_at: joinedAt,
+    ...(leftAt === undefined ? {} : { left_at: leftAt }),
+  });
+
+  async function liveClassInJitsi() {
+    const courseId = `s-course-${Math.random().toString(36).slice(2, 10)}`;
+    expect((await call('courses.put-instructor', { as: admin, params: { course_id: courseId, user_id: teacher.sub } })).status).toBe(204);
+    expect((await call('courses.put-enrollment', { as: teacher, params: { course_id: courseId, user_id: student.sub } })).status).toBe(204);
+    const created = await call('live-classes.create', { as: teacher, params: { course_id: courseId }, body: { title: 'Swept' } });
+    const params = { live_class_id: created.body.live_class_id as string };
+    const started = await call('live-classes.start', { as: teacher, params });
+    expect(started.status).toBe(200);
+    expect((await call('live-classes.join', { as: student, params })).status).toBe(200);
+    const room = created.body.room_name as string;
+    const t0 = unix(new Date().toISOString());
+    for (const [user, node] of [
+      [teacher.sub, '1a2b3c4d'],
+      [student.sub, '5e6f7a8b'],
+    ] as const) {
+      const joined = await call('jitsi.occupant-joined', {
+        headers: EVENTS,
+        body: { event_name: 'muc-occupant-joined', room_name: room, is_breakout: false, occupant: occupant(user, node, t0) },
+      });
+      expect(joined.status).toBe(204);
+    }
+    const destroyedAt = t0 + 60;
+    const destroyed = await call('jitsi.room-destroyed', {
+      headers: EVENTS,
+      body: {
+        room_name: room,
+        destroyed_at: destroyedAt,
+        all_occupants: [occupant(teacher.sub, '1a2b3c4d', t0, destroyedAt), occupant(student.sub, '5e6f7a8b', t0, destroyedAt)],
+      },
+    });
+    expect(destroyed.status).toBe(204);
+    return { params, room, destroyedAt: new Date(destroyedAt * 1000).toISOString() };
+  }
+
+  const classOf = async (params: { live_class_id: string }) => (await call('live-classes.get', { as: teacher, params })).body;
+
+  it('ends a live class Jitsi reported empty once LIVE_CLASS_EMPTY_MINUTES pass, at the moment it emptied, once', async () => {
+    const minutes = getConfig().LIVE_CLASS_EMPTY_MINUTES;
+    const { params, destroyedAt } = await liveClassInJitsi();
+    // The room's end alone keeps the class live.
+    expect((await classOf(params)).status).toBe('live');
+    expect((await sweepLiveClasses({ now: plus(destroyedAt, minutes * 60 - 1) })).due).toBe(0);
+
+    const swept = await sweepLiveClasses({ now: plus(destroyedAt, minutes * 60 + 1) });
+    expect(swept).toEqual({ due: 1, ended: 1, occupied: 0 });
+    expect(await classOf(params)).toMatchObject({ status: 'ended', ended_at: destroyedAt });
+    const attendance = await call('live-classes.attendance', { as: teacher, params });
+    expect(attendance.status).toBe(200);
+    expect(JSON.stringify(attendance.body)).not.toContain('"left_at":null');
+
+    await relayOutboxOnce([(event) => void delivered.push(event)]);
+    const ended = delivered.filter((event) => event.type === 'LiveClassEnded' && event.data.live_class_id === params.live_class_id);
+    expect(ended.map((event) => event.data)).toEqual([
+      expect.objectContaining({ ended_by: null, end_reason: 'room_empty', ended_at: destroyedAt }),
+    ]);
+    expect(await sweepLiveClasses({ now: plus(destroyedAt, minutes * 600) })).toEqual({ due: 0, ended: 0, occupied: 0 });
+  });
+
+  it('keeps a live class someone came back to, and takes it off the queue', async () => {
+    const minutes = getConfig().LIVE_CLASS_EMPTY_MINUTES;
+    const { params, room, destroyedAt } = await liveClassInJitsi();
+    const back = await call('jitsi.occupant-joined', {
+      headers: EVENTS,
+      body: {
+        event_name: 'muc-occupant-joined',
+        room_name: room,
+        is_breakout: false,
+        occupant: occupant(teacher.sub, '9c9c9c9c', unix(destroyedAt) + 30),
+      },
+    });
+    expect(back.status).toBe(204);
+    expect(await sweepLiveClasses({ now: plus(destroyedAt, minutes * 60 + 1) })).toEqual({ due: 1, ended: 0, occupied: 1 });
+    expect((await classOf(params)).status).toBe('live');
+    expect((await sweepLiveClasses({ now: plus(destroyedAt, minutes * 60 + 2) })).due).toBe(0);
   });
 });

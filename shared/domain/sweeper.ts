@@ -1,8 +1,10 @@
 import { callStore } from '../db/calls';
+import { dueEmptyLiveClasses, unqueueLiveClass } from '../db/live-class-sweep';
 import { keys } from '../db/keys';
 import { logger } from '../observability/logger';
 import { endCallBySystem, sweepLimits } from './calls';
 import { endJitsiMeeting } from './jitsi-end';
+import { endLiveClassBySystem } from './live-classes';
 import { closeWithEvent } from './room-engine';
 import { neverConnected, sweepDecision } from './sweep-rules';
 
@@ -66,5 +68,34 @@ export async function sweepCalls(options: { now?: Date; limit?: number } = {}): 
     expired: count('expired'),
     rescheduled: count('rescheduled'),
     never_connected: neverConnectedCount,
+  };
+}
+
+export interface LiveClassSweepResult {
+  due: number;
+  ended: number;
+  occupied: number;
+}
+
+/**
+ * Live classes Jitsi reported empty LIVE_CLASS_EMPTY_MINUTES ago (gsi4, at most `limit`): ended
+ * at the moment the room emptied, unless someone is back in Jitsi's room (then off the queue until
+ * the room empties again).
+ */
+export async function sweepLiveClasses(options: { now?: Date; limit?: number } = {}): Promise<LiveClassSweepResult> {
+  const now = options.now ?? new Date();
+  const due = await dueEmptyLiveClasses(now.toISOString(), options.limit ?? 50);
+  const outcomes = await Promise.all(
+    due.map(async ({ liveClass, emptySince, sweepKey }) => {
+      const outcome = await endLiveClassBySystem(liveClass.live_class_id, emptySince);
+      if (outcome === 'occupied') await unqueueLiveClass(liveClass.live_class_id, sweepKey);
+      if (outcome === 'ended') logger.info('live class swept', { live_class_id: liveClass.live_class_id });
+      return outcome;
+    }),
+  );
+  return {
+    due: due.length,
+    ended: outcomes.filter((outcome) => outcome === 'ended').length,
+    occupied: outcomes.filter((outcome) => outcome === 'occupied').length,
   };
 }
