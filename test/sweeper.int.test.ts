@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runJobOnce } from '../infra/local/jobs';
 import { getConfig } from '../shared/config';
 import { sweepCalls, sweepLiveClasses } from '../shared/domain/sweeper';
 import { relayOutboxOnce } from '../shared/events/local-relay';
@@ -265,5 +266,20 @@ describe('calls.sweep: live classes', () => {
     expect(await sweepLiveClasses({ now: plus(destroyedAt, minutes * 60 + 1) })).toEqual({ due: 1, ended: 0, occupied: 1 });
     expect((await classOf(params)).status).toBe('live');
     expect((await sweepLiveClasses({ now: plus(destroyedAt, minutes * 60 + 2) })).due).toBe(0);
+  });
+});
+
+describe('calls.sweep as a scheduled job', () => {
+  it('runs through its handler, as EventBridge and the local server call it', async () => {
+    const { callId, startedAt } = await startedCall();
+    expect((await call('calls.leave', { as: alice, params: { call_id: callId } })).status).toBe(200);
+    // Real time: this call's first deadline (a grace after its start) has not come yet.
+    const result = (await runJobOnce('calls.sweep')) as { calls: { room_empty: number }; live_classes: { due: number } };
+    expect(result).toMatchObject({
+      calls: expect.objectContaining({ room_empty: expect.any(Number) }),
+      live_classes: { due: expect.any(Number) },
+    });
+    expect(Date.now() < Date.parse(startedAt) + getConfig().CALL_EMPTY_GRACE_SECONDS * 1000).toBe(true);
+    expect((await logOf(callId)).status).toBe('active');
   });
 });
