@@ -41,4 +41,13 @@ export const schedules: readonly ScheduleDefinition[] = [
     access: { table: 'readwrite' },
     summary: 'Invitations still ringing after RING_TIMEOUT_SECONDS become missed (cancelled if their call ended), with their events',
   },
+  {
+    id: 'calls.sweep',
+    entry: 'functions/calls/sweep.ts',
+    rateMinutes: 1,
+    // Ending a call ends its Jitsi meeting: the system key signs that request.
+    access: { table: 'readwrite', secrets: ['jitsi-system'] },
+    summary:
+      'Calls everyone left CALL_EMPTY_GRACE_SECONDS ago end room_empty, past CALL_MAX_HOURS expired; unconfirmed joins close never_connected; live classes Jitsi reported empty for LIVE_CLASS_EMPTY_MINUTES end (gsi4 by deadline)',
+  },
 ];

@@ -226,7 +226,7 @@ describe('least privilege from each route access', () => {
         .sort();
     };
     expect(readersOf('jitsi-system')).toEqual(
-      ['calls.end', 'courses.delete-enrollment', 'jitsi.keys', 'live-classes.end', 'threads.delete-member'].sort(),
+      ['calls.end', 'calls.sweep', 'courses.delete-enrollment', 'jitsi.keys', 'live-classes.end', 'threads.delete-member'].sort(),
     );
     expect(readersOf('jitsi-events')).toEqual(
       ['jitsi.occupant-joined', 'jitsi.occupant-left', 'jitsi.room-created', 'jitsi.room-destroyed'].sort(),

@@ -1,13 +1,13 @@
-import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { tableName, toAttributes, toValues, type Item } from './client';
+import { dynamo, fromAttributes, send, tableName, toAttributes, toValues, type Item } from './client';
 import { getItem, getItemsInOrder, parseItem, queryIndexPage, queryPartition } from './items';
 import { parseInvitation, type InvitationRecord } from './invitations';
 import { INVITATION_PREFIX, keys } from './keys';
 import { parseParticipant, splitParticipants } from './participants';
 
 // The call repository: the call item, its place in the thread's listing (gsi1) and its
-// partition (participants, recordings).
+// partition (participants, recordings), and while active its place in the sweeper's queue (gsi4).
 
 const CallItem = z.looseObject({
   call_id: z.string(),
@@ -36,7 +36,8 @@ const isCallItem = (item: Item) => item.sk === keys.call('x').sk;
 const endUpdate = (callId: string, cause: EndCause, endedAt: string) => ({
   TableName: tableName(),
   Key: toAttributes(keys.call(callId)),
-  UpdateExpression: `SET #status = :ended, ended_at = :at, end_reason = :reason${cause.by ? ', ended_by = :by' : ''}`,
+  // Leaving the sweeper's queue in the same write: an ended call is never swept.
+  UpdateExpression: `SET #status = :ended, ended_at = :at, end_reason = :reason${cause.by ? ', ended_by = :by' : ''} REMOVE gsi4pk, gsi4sk`,
   ConditionExpression: '#status = :active',
   ExpressionAttributeNames: { '#status': 'status' },
   ExpressionAttributeValues: toValues({
@@ -82,13 +83,63 @@ export const callStore = {
     return { calls: page.items.map((item) => CallItem.parse(item)), more: page.more };
   },
 
+  /** Up to `limit` active calls whose sweep deadline is before `now`, earliest first (one Query of gsi4). */
+  async dueForSweep(now: string, limit: number): Promise<{ call: CallRecord; sweepKey: string }[]> {
+    const page = await send(
+      dynamo().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: 'gsi4',
+          KeyConditionExpression: 'gsi4pk = :partition AND gsi4sk < :before',
+          ExpressionAttributeValues: toValues({ ':partition': keys.sweepPartition(), ':before': keys.sweepBefore(now) }),
+          Limit: limit,
+        }),
+      ),
+    );
+    return (page.Items ?? []).map((attributes) => {
+      const item = fromAttributes<Item>(attributes);
+      return { call: CallItem.parse(item), sweepKey: item.gsi4sk as string };
+    });
+  },
+
+  /**
+   * Moves an active call's sweep deadline, only if it is still the one the sweeper read: of two
+   * overlapping runs one moves it, the other is told false and leaves it.
+   */
+  async reschedule(callId: string, sweepKey: string, nextAt: string): Promise<boolean> {
+    try {
+      await send(
+        dynamo().send(
+          new UpdateItemCommand({
+            TableName: tableName(),
+            Key: toAttributes(keys.call(callId)),
+            UpdateExpression: 'SET gsi4sk = :next',
+            ConditionExpression: '#status = :active AND gsi4sk = :seen',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: toValues({
+              ':next': keys.sweepIndex(nextAt, callId).gsi4sk,
+              ':seen': sweepKey,
+              ':active': 'active',
+            }),
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  },
+
   parts: {
-    create: (call: CallRecord): TransactWriteItem => ({
+    /** The new call, in the sweeper's queue from `sweepAt` (its first deadline). */
+    create: (call: CallRecord, sweepAt: string): TransactWriteItem => ({
       Put: {
         TableName: tableName(),
         Item: toAttributes({
           ...keys.call(call.call_id),
           ...keys.threadCallsIndex(call.thread_id, call.started_at, call.call_id),
+          ...keys.sweepIndex(sweepAt, call.call_id),
           type: 'call',
           ...call,
         }),

@@ -23,3 +23,14 @@ describe('thread member keys', () => {
     expect(keys.thread('t1').sk.startsWith(MEMBER_PREFIX)).toBe(false);
   });
 });
+
+describe('sweep keys', () => {
+  it('orders active calls by deadline, and a deadline is due only once passed', () => {
+    const sooner = keys.sweepIndex('2026-11-29T08:00:00.000Z', 'b');
+    const later = keys.sweepIndex('2026-11-29T09:00:00.000Z', 'a');
+    expect(sooner.gsi4pk).toBe(keys.sweepPartition());
+    expect(sooner.gsi4sk < later.gsi4sk).toBe(true);
+    expect(sooner.gsi4sk < keys.sweepBefore('2026-11-29T08:00:00.000Z')).toBe(true);
+    expect(later.gsi4sk < keys.sweepBefore('2026-11-29T08:59:59.999Z')).toBe(false);
+  });
+});

@@ -101,6 +101,14 @@ export const keys = {
   undeliveredIndex: (occurredAt: string, eventId: string) => ({ gsi3pk: key('OUTBOX', 'UNDELIVERED'), gsi3sk: key(occurredAt, eventId) }),
   undeliveredPartition: () => key('OUTBOX', 'UNDELIVERED'),
 
+  /** gsi4, only while a call is active: calls by their next sweep deadline (the sweeper's queue). */
+  sweepIndex: (dueAt: string, callId: string) => ({ gsi4pk: key('SWEEP', 'CALL'), gsi4sk: key(dueAt, callId) }),
+  sweepPartition: () => key('SWEEP', 'CALL'),
+  /** gsi4, only while a live class Jitsi reported empty is still live: by when it ends (LIVE_CLASS_EMPTY_MINUTES). */
+  liveClassSweepIndex: (dueAt: string, liveClassId: string) => ({ gsi4pk: key('SWEEP', 'LIVECLASS'), gsi4sk: key(dueAt, liveClassId) }),
+  liveClassSweepPartition: () => key('SWEEP', 'LIVECLASS'),
+  sweepBefore: (at: string) => key(at, '~'),
+
   /** The last result of a component's scheduled probe (overwritten each run, expires by TTL). */
   probeResult: (component: string): ItemKey => ({ pk: key('PROBE', component), sk: 'LATEST' }),
 } as const;

@@ -182,7 +182,10 @@ export const liveClassStore = {
           Update: {
             TableName: tableName(),
             Key: toAttributes(keys.liveClass(liveClassId)),
-            UpdateExpression: `SET #status = :to, ${time}_at = :at${by === undefined ? '' : `, ${time}_by = :by`}`,
+            // The end leaves the sweeper's queue (gsi4) in the same write.
+            UpdateExpression: `SET #status = :to, ${time}_at = :at${by === undefined ? '' : `, ${time}_by = :by`}${
+              to === 'ended' ? ' REMOVE gsi4pk, gsi4sk, empty_since' : ''
+            }`,
             ConditionExpression: '#status = :from',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: toValues({ ':to': to, ':from': from, ':at': at, ...(by === undefined ? {} : { ':by': by }) }),

@@ -16,6 +16,11 @@ export const tableDefinition = {
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
     /** Work queues, sparse: ringing invitations by expiry (the ring job); locally, undelivered events. */
     { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    /**
+     * Deadlines, sparse: active calls by the time the sweeper next looks at them (empty grace,
+     * CALL_MAX_HOURS). Set by the start, moved by the sweeper, removed by the end's own update.
+     */
+    { indexName: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
   ],
 } as const;
 

@@ -20,6 +20,7 @@ import { joinCredentials, tokenResponse } from './join-info';
 import { endJitsiMeeting } from './jitsi-end';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
 import { invitationViews, settleIfOver } from './ringing';
+import { firstSweepAt, type SweepLimits } from './sweep-rules';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
 import { notAMember } from './threads';
 
@@ -47,6 +48,13 @@ async function joinInfo(caller: Caller, call: CallRecord, host: boolean, nowMs: 
     feature_flags: { 'lobby-mode.enabled': false, 'prejoinpage.enabled': true, 'recording.enabled': host },
   };
 }
+
+/** The sweeper's limits, from the configuration. */
+export const sweepLimits = (): SweepLimits => ({
+  graceSeconds: getConfig().CALL_EMPTY_GRACE_SECONDS,
+  maxHours: getConfig().CALL_MAX_HOURS,
+  confirmSeconds: getConfig().PRESENCE_CONFIRM_SECONDS,
+});
 
 /** The caller's thread role, if still a member (one GetItem of their member item). */
 export const threadRoleOf = async (threadId: string, userId: string) => (await threadStore.loadMember(threadId, userId))?.role;
@@ -146,7 +154,7 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     const outcome = await transaction({
       slot: threadStore.parts.claimActiveCall(input.thread_id, callId),
       member: threadStore.parts.isMember(input.thread_id, caller.userId),
-      call: callStore.parts.create(call),
+      call: callStore.parts.create(call, firstSweepAt(call.started_at, sweepLimits())),
       room: callStore.parts.claimRoom(call),
       session: openSessionParts(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at).session,
       started: eventPart(
@@ -299,15 +307,18 @@ const endedCall = (call: CallRecord, cause: EndCause, endedAt: string): CallReco
  * Ends an active call without a user (Jitsi reported the room gone, or the sweeper's clock): the
  * same transaction as a user's end without the host check (CallEnded included), then every open
  * session closed at `endedAt` (`call_ended`) and every ringing invitation settled. Idempotent: a
- * call already ended is left as it is.
+ * call already ended is left as it is (`endedHere` false).
  */
 export async function endCallBySystem(callId: string, cause: Extract<EndCause, { reason: 'room_empty' | 'expired' }>, endedAt: string) {
   const loaded = await callStore.loadWithParticipants(callId);
   let call = loaded.call;
   if (!call) return undefined;
+  // Whether this request ended it (of two overlapping ends, exactly one): the sweeper counts by it.
+  let endedHere = false;
   if (call.status === 'active') {
     const at = Date.parse(endedAt) < Date.parse(call.started_at) ? call.started_at : endedAt;
     const ended = await markEnded(call, cause, at, undefined);
+    endedHere = ended === 'ended';
     call = ended === 'ended' ? endedCall(call, cause, at) : ended;
   }
   const ended = call;
@@ -322,7 +333,7 @@ export async function endCallBySystem(callId: string, cause: Extract<EndCause, {
       .filter((invitation) => invitation.state === 'ringing')
       .map((invitation) => settleIfOver(invitation, ended, Date.now())),
   ]);
-  return ended;
+  return { call: ended, endedHere };
 }
 
 /** CallEnded, written in the transaction that ends the call. */

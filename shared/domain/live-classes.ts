@@ -25,6 +25,7 @@ import { joinCredentials, tokenResponse } from './join-info';
 import { endJitsiMeeting } from './jitsi-end';
 import { eventPart, newEvent } from '../events/outbox';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
+import { occupantsInRoom } from './presence-rules';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews, totalSeconds } from './room-rules';
 
 // Layout and the capacity arithmetic behind it: docs/data-model-live-classes.md.
@@ -304,53 +305,14 @@ export async function endLiveClass(caller: Caller, liveClassId: string) {
   let liveClass = loaded.liveClass;
   if (!liveClass) throw notFound('Live class');
   if (liveClass.status === 'live') {
-    const endedAt = new Date().toISOString();
-    const outcome = await retryOnConflict(async () => {
-      const startedAt = liveClass!.started_at ?? endedAt;
-      const ended = newEvent(
-        'LiveClassEnded',
-        {
-          live_class_id: liveClassId,
-          course_id: liveClass!.course_id,
-          ended_by: caller.userId,
-          started_at: startedAt,
-          ended_at: endedAt,
-          duration_seconds: secondsBetween(startedAt, endedAt),
-        },
-        endedAt,
-      );
-      const result = await transaction<Parts>({
-        host: caller.isAdmin ? undefined : courseStore.parts.isInstructor(liveClass!.course_id, caller.userId),
-        ...statusTransition(liveClassId, 'live', 'ended', endedAt, caller.userId),
-        ended: eventPart(ended),
-      });
-      if (result.ok) return 'ended' as const;
-      if (conditionFailedOn(result.failed.host)) throw managersOnly();
-      // Ended by someone else meanwhile: read what they wrote.
-      if (conditionFailedOn(result.failed.class)) return 'already' as const;
-      return RETRY;
-    });
-    liveClass =
-      outcome === 'ended'
-        ? { ...liveClass, status: 'ended', ended_at: endedAt, ended_by: caller.userId }
-        : ((await loadLiveClass(liveClassId)) as LiveClassRecord);
+    liveClass = (await markLiveClassEnded(liveClass, new Date().toISOString(), caller)).liveClass;
   } else {
     if (!isHostRole(await roleIn(caller, liveClass.course_id))) throw managersOnly();
     if (liveClass.status === 'scheduled') throw notStarted();
   }
   const { started_at: startedAt, ended_at: endedAt } = liveClass;
   if (!startedAt || !endedAt) throw new Error('live class was not ended');
-  const [, jitsiMeetingEnded] = await Promise.all([
-    closeOpenSessions(
-      loaded.participants.map(({ shard, participant }) => ({
-        key: keys.liveClassParticipant(liveClassId, shard, participant.user_id),
-        participant,
-      })),
-      endedAt,
-      { live_class_id: liveClassId, course_id: liveClass.course_id },
-    ),
-    endJitsiMeeting(liveClass.room_name),
-  ]);
+  const jitsiMeetingEnded = await closeAndEndMeeting(liveClass, loaded.participants, endedAt);
   return {
     status: 'ended' as const,
     started_at: startedAt,
@@ -358,6 +320,85 @@ export async function endLiveClass(caller: Caller, liveClassId: string) {
     duration_seconds: secondsBetween(startedAt, endedAt),
     jitsi_meeting_ended: jitsiMeetingEnded,
   };
+}
+
+/**
+ * The transaction that flips a live class and its gates to ended with its LiveClassEnded; with a
+ * caller, re-checking their instructor assignment. `endedHere` false: someone ended it first.
+ */
+async function markLiveClassEnded(
+  liveClass: LiveClassRecord,
+  endedAt: string,
+  caller: Caller | undefined,
+): Promise<{ liveClass: LiveClassRecord; endedHere: boolean }> {
+  const liveClassId = liveClass.live_class_id;
+  const by = caller?.userId;
+  const outcome = await retryOnConflict(async () => {
+    const startedAt = liveClass.started_at ?? endedAt;
+    const ended = newEvent(
+      'LiveClassEnded',
+      {
+        live_class_id: liveClassId,
+        course_id: liveClass.course_id,
+        ended_by: by ?? null,
+        ...(by ? {} : { end_reason: 'room_empty' }),
+        started_at: startedAt,
+        ended_at: endedAt,
+        duration_seconds: secondsBetween(startedAt, endedAt),
+      },
+      endedAt,
+    );
+    const result = await transaction<Parts>({
+      host: !caller || caller.isAdmin ? undefined : courseStore.parts.isInstructor(liveClass.course_id, caller.userId),
+      ...statusTransition(liveClassId, 'live', 'ended', endedAt, by),
+      ended: eventPart(ended),
+    });
+    if (result.ok) return 'ended' as const;
+    if (conditionFailedOn(result.failed.host)) throw managersOnly();
+    // Ended by someone else meanwhile: read what they wrote.
+    if (conditionFailedOn(result.failed.class)) return 'already' as const;
+    return RETRY;
+  });
+  return outcome === 'ended'
+    ? { liveClass: { ...liveClass, status: 'ended', ended_at: endedAt, ...(by ? { ended_by: by } : {}) }, endedHere: true }
+    : { liveClass: (await loadLiveClass(liveClassId)) as LiveClassRecord, endedHere: false };
+}
+
+/** Every open session closed at the end (`call_ended`), beside Jitsi's end-meeting. */
+async function closeAndEndMeeting(
+  liveClass: LiveClassRecord,
+  participants: Awaited<ReturnType<typeof loadAllParticipants>>,
+  endedAt: string,
+) {
+  const [, jitsiMeetingEnded] = await Promise.all([
+    closeOpenSessions(
+      participants.map(({ shard, participant }) => ({
+        key: keys.liveClassParticipant(liveClass.live_class_id, shard, participant.user_id),
+        participant,
+      })),
+      endedAt,
+      { live_class_id: liveClass.live_class_id, course_id: liveClass.course_id },
+    ),
+    endJitsiMeeting(liveClass.room_name),
+  ]);
+  return jitsiMeetingEnded;
+}
+
+/**
+ * The sweeper's end of a live class Jitsi reported empty: the host's end without a host (no
+ * `ended_by`), at `endedAt` (when the room emptied). Someone still in Jitsi's room keeps it live:
+ * the answer is 'occupied'. Idempotent: a class already ended is left as it is.
+ */
+export async function endLiveClassBySystem(liveClassId: string, endedAt: string): Promise<'ended' | 'occupied' | 'already'> {
+  const loaded = await loadClassWithParticipants(liveClassId);
+  if (loaded.liveClass?.status !== 'live') return 'already';
+  if (loaded.participants.some(({ participant }) => occupantsInRoom(participant.occupants).length > 0)) return 'occupied';
+  const startedAt = loaded.liveClass.started_at;
+  const at = startedAt && Date.parse(endedAt) < Date.parse(startedAt) ? startedAt : endedAt;
+  const { liveClass, endedHere } = await markLiveClassEnded(loaded.liveClass, at, undefined);
+  if (!endedHere || !liveClass.ended_at) return 'already';
+  await closeAndEndMeeting(liveClass, loaded.participants, liveClass.ended_at);
+  return 'ended';
 }
 
 async function managedLiveClass(caller: Caller, liveClassId: string): Promise<LiveClassRecord> {

@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import type { Item } from '../db/client';
+import { getConfig } from '../config';
 import { callStore } from '../db/calls';
+import { queueEmptyLiveClass } from '../db/live-class-sweep';
 import { getItem, getItemsInOrder, retryOnConflict, RETRY } from '../db/items';
 import { keys, participantShard, type ItemKey } from '../db/keys';
 import { parseGate } from '../db/live-classes';
@@ -86,7 +88,7 @@ const toEvent = (report: OccupantReport): PresenceEvent =>
 /**
  * The room is gone: every occupant reported has left, every session still open closes at
  * `destroyedAt` (`disconnected`), and a thread call ends (`room_empty`). A live class stays live
- * (its host ends it, or the sweeper after LIVE_CLASS_EMPTY_MINUTES).
+ * (its host ends it, or the sweeper after LIVE_CLASS_EMPTY_MINUTES: it enters the sweeper's queue).
  */
 export async function roomDestroyed(roomName: string, destroyedAt: string, occupants: OccupantReport[]): Promise<boolean> {
   const target = await targetOf(roomName);
@@ -109,6 +111,10 @@ export async function roomDestroyed(roomName: string, destroyedAt: string, occup
         ),
     );
     await endCallBySystem(target.id, { reason: 'room_empty' }, destroyedAt);
+  } else {
+    // The sweeper ends it if nobody is back within LIVE_CLASS_EMPTY_MINUTES.
+    const dueAt = new Date(Date.parse(destroyedAt) + getConfig().LIVE_CLASS_EMPTY_MINUTES * 60_000).toISOString();
+    await queueEmptyLiveClass(target.id, destroyedAt, dueAt);
   }
   return true;
 }

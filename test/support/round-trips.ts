@@ -9,10 +9,14 @@ import { dynamo } from '../../shared/db/client';
 export function recordRoundTrips() {
   const client = dynamo();
   const original = client.send.bind(client);
-  const calls: { command: string; settledBefore: number }[] = [];
+  const calls: { command: string; settledBefore: number; index?: string }[] = [];
   let settled = 0;
-  const spy = vi.spyOn(client, 'send').mockImplementation(((command: { constructor: { name: string } }) => {
-    calls.push({ command: command.constructor.name, settledBefore: settled });
+  const spy = vi.spyOn(client, 'send').mockImplementation(((command: { constructor: { name: string }; input?: { IndexName?: string } }) => {
+    calls.push({
+      command: command.constructor.name,
+      settledBefore: settled,
+      ...(command.input?.IndexName ? { index: command.input.IndexName } : {}),
+    });
     return (original as (command: unknown) => Promise<unknown>)(command).finally(() => settled++);
   }) as typeof client.send);
   return {
