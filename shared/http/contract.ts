@@ -23,6 +23,9 @@ export interface RouteAccess {
   events?: boolean;
 }
 
+/** A join, start or token refresh: the session write, and the Jitsi and TURN secrets for its credentials. */
+export const JOIN_ACCESS: RouteAccess = { table: 'readwrite', secrets: ['jitsi', 'turn'] };
+
 type Schema = z.ZodMiniType;
 
 export interface OperationContract {

@@ -1,17 +1,15 @@
 import { joinOutcome, MetricName, START_CALL_OUTCOME } from '../../observability/metric-names';
 import * as calls from '../../schemas/calls';
 import * as recordings from '../../schemas/recordings';
-import { defineOperations, type RouteAccess } from '../contract';
+import { defineOperations, JOIN_ACCESS } from '../contract';
 import { THREAD_ERRORS } from './threads';
-
-const joinAccess: RouteAccess = { table: 'readwrite', secrets: ['jitsi', 'turn'] };
 
 export const callOperations = defineOperations({
   'calls.start': {
     method: 'POST',
     path: '/api/calls/start',
     auth: 'user',
-    access: joinAccess,
+    access: JOIN_ACCESS,
     callsSwitch: true,
     summary: 'Start a call in a thread and join it',
     body: calls.StartCallBody,
@@ -24,7 +22,7 @@ export const callOperations = defineOperations({
     method: 'POST',
     path: '/api/calls/{call_id}/join',
     auth: 'user',
-    access: joinAccess,
+    access: JOIN_ACCESS,
     callsSwitch: true,
     summary: 'Join an active call',
     pathSchema: calls.CallPath,

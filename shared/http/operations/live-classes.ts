@@ -1,11 +1,10 @@
 import type { ErrorCode } from '../../errors';
 import { joinOutcome, MetricName } from '../../observability/metric-names';
 import * as liveClasses from '../../schemas/live-classes';
-import { defineOperations, type RouteAccess } from '../contract';
+import { defineOperations, JOIN_ACCESS } from '../contract';
 
 const COURSE_ERRORS: readonly ErrorCode[] = ['not_found', 'forbidden'];
 const ENROLLED_ERRORS: readonly ErrorCode[] = [...COURSE_ERRORS, 'not_enrolled'];
-const joinAccess: RouteAccess = { table: 'readwrite', secrets: ['jitsi', 'turn'] };
 
 export const courseOperations = defineOperations({
   'courses.put-instructor': {
@@ -80,7 +79,7 @@ export const liveClassOperations = defineOperations({
     method: 'POST',
     path: '/api/live-classes/{live_class_id}/start',
     auth: 'user',
-    access: joinAccess,
+    access: JOIN_ACCESS,
     callsSwitch: true,
     summary: 'Start a live class and join it as host',
     pathSchema: liveClasses.LiveClassPath,
@@ -93,7 +92,7 @@ export const liveClassOperations = defineOperations({
     method: 'POST',
     path: '/api/live-classes/{live_class_id}/join',
     auth: 'user',
-    access: joinAccess,
+    access: JOIN_ACCESS,
     callsSwitch: true,
     summary: 'Join a live class as host or participant',
     pathSchema: liveClasses.LiveClassPath,
