@@ -1,7 +1,7 @@
-import { QueryCommand, UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { dynamo, fromAttributes, send, tableName, toAttributes, toValues, type Item } from './client';
-import { getItem, getItemsInOrder, parseItem, queryIndexPage, queryPartition } from './items';
+import { tableName, toAttributes, toValues, type Item } from './client';
+import { dueInSweepQueue, getItem, getItemsInOrder, parseItem, queryIndexPage, queryPartition, updateIf } from './items';
 import { parseInvitation, type InvitationRecord } from './invitations';
 import { INVITATION_PREFIX, keys } from './keys';
 import { parseParticipant, splitParticipants } from './participants';
@@ -85,51 +85,23 @@ export const callStore = {
 
   /** Up to `limit` active calls whose sweep deadline is before `now`, earliest first (one Query of gsi4). */
   async dueForSweep(now: string, limit: number): Promise<{ call: CallRecord; sweepKey: string }[]> {
-    const page = await send(
-      dynamo().send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: 'gsi4',
-          KeyConditionExpression: 'gsi4pk = :partition AND gsi4sk < :before',
-          ExpressionAttributeValues: toValues({ ':partition': keys.sweepPartition(), ':before': keys.sweepBefore(now) }),
-          Limit: limit,
-        }),
-      ),
-    );
-    return (page.Items ?? []).map((attributes) => {
-      const item = fromAttributes<Item>(attributes);
-      return { call: CallItem.parse(item), sweepKey: item.gsi4sk as string };
-    });
+    const items = await dueInSweepQueue(keys.sweepPartition(), now, limit);
+    return items.map((item) => ({ call: CallItem.parse(item), sweepKey: item.gsi4sk as string }));
   },
 
   /**
    * Moves an active call's sweep deadline, only if it is still the one the sweeper read: of two
    * overlapping runs one moves it, the other is told false and leaves it.
    */
-  async reschedule(callId: string, sweepKey: string, nextAt: string): Promise<boolean> {
-    try {
-      await send(
-        dynamo().send(
-          new UpdateItemCommand({
-            TableName: tableName(),
-            Key: toAttributes(keys.call(callId)),
-            UpdateExpression: 'SET gsi4sk = :next',
-            ConditionExpression: '#status = :active AND gsi4sk = :seen',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: toValues({
-              ':next': keys.sweepIndex(nextAt, callId).gsi4sk,
-              ':seen': sweepKey,
-              ':active': 'active',
-            }),
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
-  },
+  reschedule: (callId: string, sweepKey: string, nextAt: string): Promise<boolean> =>
+    updateIf({
+      TableName: tableName(),
+      Key: toAttributes(keys.call(callId)),
+      UpdateExpression: 'SET gsi4sk = :next',
+      ConditionExpression: '#status = :active AND gsi4sk = :seen',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: toValues({ ':next': keys.sweepIndex(nextAt, callId).gsi4sk, ':seen': sweepKey, ':active': 'active' }),
+    }),
 
   parts: {
     /** The new call, in the sweeper's queue from `sweepAt` (its first deadline). */

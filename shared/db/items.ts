@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { AppError } from '../errors';
 import { backoff, dynamo, fromAttributes, isConditionFailure, send, tableName, toAttributes, toValues, type Item } from './client';
-import type { ItemKey } from './keys';
+import { keys, type ItemKey } from './keys';
 
 // The reads and writes every entity repeats: one item, two items in one round trip, a whole
 // partition; a conditional update; a transaction retried when it loses a race.
@@ -115,4 +115,23 @@ export async function queryIndexPage(input: {
     ),
   );
   return { items: (page.Items ?? []).map((item) => fromAttributes<Item>(item)), more: page.LastEvaluatedKey !== undefined };
+}
+
+/**
+ * The sweeper's queue (gsi4): up to `limit` entries of one queue partition whose deadline is
+ * before `now`, earliest first, in one Query. Each entry's sort key is `<deadline>#<id>`.
+ */
+export async function dueInSweepQueue(partition: string, now: string, limit: number): Promise<Item[]> {
+  const page = await send(
+    dynamo().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'gsi4',
+        KeyConditionExpression: 'gsi4pk = :partition AND gsi4sk < :before',
+        ExpressionAttributeValues: toValues({ ':partition': partition, ':before': keys.sweepBefore(now) }),
+        Limit: limit,
+      }),
+    ),
+  );
+  return (page.Items ?? []).map((attributes) => fromAttributes<Item>(attributes));
 }

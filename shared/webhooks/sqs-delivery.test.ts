@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { deliveryMessage, MAX_SQS_DELAY_SECONDS, parseQueueBody, sqsDeliveryHandler } from './sqs-delivery';
 import type { WebhookEvent } from './envelope';
 
-// No SQS runs on this machine: a stub that records SendMessage inputs stands in for the client.
+// No SQS runs on this machine: a client that records SendMessage inputs stands in for it.
 // Delivery itself goes through an injected fetch.
 
 const event: WebhookEvent = { id: 'evt-1', type: 'CallEnded', occurred_at: '2026-11-21T09:00:00.000Z', data: { call_id: 'c' } };
