@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium';
 import { resolveStageSettings, STAGES } from '../infra/constructs/stage-config';
 import { cspFile, cspHeaderValue, parseCsp, stageInputs } from '../ops/csp';
 
@@ -11,17 +12,6 @@ import { cspFile, cspHeaderValue, parseCsp, stageInputs } from '../ops/csp';
 // Debian's chromium, driven by playwright-core, loads a page served with it.
 
 const ROOT = join(import.meta.dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const cdkStages = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context.stages;
 
 const headerLine = (file: string) => {
@@ -37,23 +27,26 @@ describe('the CSP file per stage', () => {
     expect(committed).toBe(cspFile(stage, stageInputs(settings.context), settings.context.allowedOrigins));
   });
 
-  it.each(STAGES)('%s: frames and scripts only from Jitsi, connects to the API and its live channel, nothing inline but styles', (stage) => {
-    const { context } = resolveStageSettings(stage, cdkStages);
-    const directives = parseCsp(headerLine(readFileSync(join(ROOT, 'ops', `jitsi-csp-${stage}.txt`), 'utf8')));
-    const jitsi = new URL(context.jitsiPublicUrl).origin;
-    const api = new URL(context.apiUrl as string);
-    expect(directives.get('frame-src')).toEqual([jitsi]);
-    expect(directives.get('script-src')).toEqual(["'self'", jitsi]);
-    expect(directives.get('connect-src')).toEqual(["'self'", api.origin, `wss://${api.host}`]);
-    expect(directives.get('object-src')).toEqual(["'none'"]);
-    expect(directives.get('default-src')).toEqual(["'self'"]);
-    expect(directives.get('frame-ancestors')).toEqual(["'self'"]);
-    for (const sources of directives.values()) {
-      expect(sources).not.toContain("'unsafe-eval'");
-      expect(sources).not.toContain('*');
-    }
-    expect(directives.get('script-src')).not.toContain("'unsafe-inline'");
-  });
+  it.each(STAGES)(
+    '%s: frames and scripts only from Jitsi, connects to the API and its live channel, nothing inline but styles',
+    (stage) => {
+      const { context } = resolveStageSettings(stage, cdkStages);
+      const directives = parseCsp(headerLine(readFileSync(join(ROOT, 'ops', `jitsi-csp-${stage}.txt`), 'utf8')));
+      const jitsi = new URL(context.jitsiPublicUrl).origin;
+      const api = new URL(context.apiUrl as string);
+      expect(directives.get('frame-src')).toEqual([jitsi]);
+      expect(directives.get('script-src')).toEqual(["'self'", jitsi]);
+      expect(directives.get('connect-src')).toEqual(["'self'", api.origin, `wss://${api.host}`]);
+      expect(directives.get('object-src')).toEqual(["'none'"]);
+      expect(directives.get('default-src')).toEqual(["'self'"]);
+      expect(directives.get('frame-ancestors')).toEqual(["'self'"]);
+      for (const sources of directives.values()) {
+        expect(sources).not.toContain("'unsafe-eval'");
+        expect(sources).not.toContain('*');
+      }
+      expect(directives.get('script-src')).not.toContain("'unsafe-inline'");
+    },
+  );
 
   it('carries the curl command for the stage front end and a console script with the same header', () => {
     const file = readFileSync(join(ROOT, 'ops', 'jitsi-csp-staging.txt'), 'utf8');
@@ -73,8 +66,7 @@ describe('a browser enforcing the generated policy', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); .ci/run does`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -100,13 +92,16 @@ describe('a browser enforcing the generated policy', () => {
     const violations: string[] = [];
     await page.exposeFunction('reportViolation', (uri: string) => violations.push(uri));
     // A string: it runs in the page, where the DOM types of this Node project do not apply.
-    await page.addInitScript(
-      "document.addEventListener('securitypolicyviolation', (event) => window.reportViolation(event.blockedURI));",
-    );
+    await page.addInitScript("document.addEventListener('securitypolicyviolation', (event) => window.reportViolation(event.blockedURI));");
     await page.goto(`${app}/`);
     const frameText = async (url: string) => {
       const frame = page.frames().find((candidate) => candidate.url().startsWith(url));
-      return frame ? frame.locator('#m').textContent({ timeout: 2000 }).catch(() => null) : null;
+      return frame
+        ? frame
+            .locator('#m')
+            .textContent({ timeout: 2000 })
+            .catch(() => null)
+        : null;
     };
     await expect.poll(() => frameText(jitsi)).toBe('jitsi meeting');
     await expect.poll(() => violations.some((uri) => uri.startsWith(other))).toBe(true);

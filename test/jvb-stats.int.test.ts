@@ -119,9 +119,7 @@ describe('videobridge stats (JVB_STATS_URL)', () => {
     const [stats] = received;
     expect(valueOf(stats, MetricName.JvbStressLevel)).toBe(0.42);
     expect(valueOf(stats, MetricName.JvbLossRateDownload)).toBe(0);
-    expect(stats?.missing.sort()).toEqual(
-      [MetricName.JvbCpuUsage, MetricName.JvbMemoryUsage, MetricName.JvbRttAggregate].sort(),
-    );
+    expect(stats?.missing.sort()).toEqual([MetricName.JvbCpuUsage, MetricName.JvbMemoryUsage, MetricName.JvbRttAggregate].sort());
   });
 
   it.each([
@@ -174,7 +172,9 @@ describe('the scheduled Jitsi probe with JVB_STATS_URL', () => {
     expect(doc._aws.CloudWatchMetrics[0].Namespace).toBe(METRICS_NAMESPACE);
     expect(doc._aws.CloudWatchMetrics[0].Dimensions[0]).toEqual([...DEFAULT_DIMENSION_NAMES]);
     expect(doc).toMatchObject({ service: 'jitsi-calls', stage: 'local', JvbParticipants: 12, JvbRttAggregate: 50 });
-    const units = Object.fromEntries(doc._aws.CloudWatchMetrics[0].Metrics.map((metric: { Name: string; Unit: string }) => [metric.Name, metric.Unit]));
+    const units = Object.fromEntries(
+      doc._aws.CloudWatchMetrics[0].Metrics.map((metric: { Name: string; Unit: string }) => [metric.Name, metric.Unit]),
+    );
     expect(units).toMatchObject({ JvbCpuUsage: 'Percent', JvbBitRateUpload: 'Kilobits/Second', JvbRttAggregate: 'Milliseconds' });
   });
 });

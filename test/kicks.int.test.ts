@@ -83,9 +83,11 @@ describe('removing a thread member who is in the call', () => {
     const removed = await call('threads.delete-member', { as: alice, params: { thread_id: threadId, user_id: bob.sub } });
     expect(removed.status).toBe(204);
     expect(kicks().map((kick) => kick.room)).toEqual([room.toLowerCase(), room.toLowerCase()]);
-    expect(kicks().map((kick) => JSON.parse(kick.body).participantId).sort()).toEqual(
-      [nickFromOccupantJid(jid('aaaaaaaa')), nickFromOccupantJid(jid('cccccccc'))].sort(),
-    );
+    expect(
+      kicks()
+        .map((kick) => JSON.parse(kick.body).participantId)
+        .sort(),
+    ).toEqual([nickFromOccupantJid(jid('aaaaaaaa')), nickFromOccupantJid(jid('cccccccc'))].sort());
   });
 
   it('kicks nobody when the removed member never reached the room', async () => {

@@ -518,8 +518,18 @@ describe('attendance', () => {
     const sam = byUser[student.sub];
     expect(sam.role).toBe('participant');
     expect(sam.sessions).toEqual([
-      { joined_at: firstLeave.body.joined_at, left_at: firstLeave.body.left_at, duration_seconds: firstLeave.body.duration_seconds, left_reason: 'left' },
-      { joined_at: secondLeave.body.joined_at, left_at: secondLeave.body.left_at, duration_seconds: secondLeave.body.duration_seconds, left_reason: 'left' },
+      {
+        joined_at: firstLeave.body.joined_at,
+        left_at: firstLeave.body.left_at,
+        duration_seconds: firstLeave.body.duration_seconds,
+        left_reason: 'left',
+      },
+      {
+        joined_at: secondLeave.body.joined_at,
+        left_at: secondLeave.body.left_at,
+        duration_seconds: secondLeave.body.duration_seconds,
+        left_reason: 'left',
+      },
     ]);
     expect(sam.total_seconds).toBe(firstLeave.body.duration_seconds + secondLeave.body.duration_seconds);
 

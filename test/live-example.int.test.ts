@@ -4,24 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { launchChromium } from './support/chromium';
 import { REPO_ROOT } from '../infra/build';
 import { freePort } from '../infra/local/dynamodb-local';
 import { startLocalServer, type LocalServer } from '../infra/local/server';
 
 // docs/live-example.html in headless Chromium against the local server: sign in, get rung, join.
-
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let server: LocalServer;
 let browser: Browser;
@@ -38,7 +28,7 @@ beforeAll(async () => {
     },
     { log: () => undefined },
   );
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -9,12 +9,14 @@ import {
   isAlive,
   killStartedDevServers,
   processesMentioning,
-  processTree,
   spawnDevServer,
   startDevServer,
   waitFor,
   waitUntilNothingOutlives,
-  type ReadyDevServer,
+  startViaNpm,
+  chainOf,
+  devApi,
+  devToken,
 } from './support/dev-server';
 
 // The local server crashing (SIGKILL), sharing a DATA_DIR, using an existing DynamoDB, and
@@ -23,30 +25,6 @@ import {
 afterAll(killStartedDevServers);
 
 const newDataDir = () => mkdtempSync(join(tmpdir(), 'calls-crash-'));
-
-async function startViaNpm(dataDir: string): Promise<ReadyDevServer> {
-  return startDevServer({ viaNpm: true, env: { PORT: String(await freePort()), DATA_DIR: dataDir } });
-}
-
-function chainOf(server: ReadyDevServer): number[] {
-  const chain = processTree(server.child.pid as number);
-  expect(chain).toContain(server.serverPid);
-  expect(chain).toContain(server.dynamoDbPid);
-  return chain;
-}
-
-async function api(server: ReadyDevServer, method: string, path: string, token?: string, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-const tokenFor = async (server: ReadyDevServer, sub: string) =>
-  (await api(server, 'POST', '/_local/token', undefined, { sub })).body.token as string;
 
 describe('a crashed server', () => {
   it('SIGKILL of the server takes DynamoDB Local with it, and the next start on the same DATA_DIR works', async () => {
@@ -81,12 +59,12 @@ describe('a crashed server', () => {
     const dataDir = newDataDir();
     const port = String(await freePort());
     const server = await startDevServer({ env: { PORT: port, DATA_DIR: dataDir } });
-    const alice = await tokenFor(server, 'alice');
+    const alice = await devToken(server, 'alice');
     const threads = await Promise.all(
-      Array.from({ length: 20 }, () => api(server, 'POST', '/api/threads', alice, { title: 'crash', member_ids: ['bob'] })),
+      Array.from({ length: 20 }, () => devApi(server, 'POST', '/api/threads', alice, { title: 'crash', member_ids: ['bob'] })),
     );
     const starts = await Promise.all(
-      threads.map((thread) => api(server, 'POST', '/api/calls/start', alice, { thread_id: thread.body.thread_id, call_type: 'audio' })),
+      threads.map((thread) => devApi(server, 'POST', '/api/calls/start', alice, { thread_id: thread.body.thread_id, call_type: 'audio' })),
     );
     process.kill(server.serverPid, 'SIGKILL');
     expect(starts.map((start) => start.status)).toEqual(Array(20).fill(201));
@@ -94,7 +72,7 @@ describe('a crashed server', () => {
 
     const restarted = await startDevServer({ env: { PORT: port, DATA_DIR: dataDir } });
     try {
-      const logs = await Promise.all(starts.map((start) => api(restarted, 'GET', `/api/calls/${start.body.call_id}/log`, alice)));
+      const logs = await Promise.all(starts.map((start) => devApi(restarted, 'GET', `/api/calls/${start.body.call_id}/log`, alice)));
       expect(logs.map((log) => log.status)).toEqual(Array(20).fill(200));
       expect(logs.map((log) => log.body.status)).toEqual(Array(20).fill('active'));
     } finally {
@@ -118,8 +96,8 @@ describe('with DYNAMODB_ENDPOINT set', () => {
       expect(processesMentioning(dataDir)).toEqual([]);
       const table = await localDynamoClient(endpoint).send(new DescribeTableCommand({ TableName: tableName }));
       expect(table.Table?.TableStatus).toBe('ACTIVE');
-      const alice = await tokenFor(server, 'alice');
-      expect((await api(server, 'POST', '/api/threads', alice, { title: 'x', member_ids: ['bob'] })).status).toBe(201);
+      const alice = await devToken(server, 'alice');
+      expect((await devApi(server, 'POST', '/api/threads', alice, { title: 'x', member_ids: ['bob'] })).status).toBe(201);
 
       const tooLarge = await fetch(`${server.url}/api/threads`, {
         method: 'POST',

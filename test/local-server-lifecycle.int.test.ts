@@ -7,11 +7,10 @@ import { freePort } from '../infra/local/dynamodb-local';
 import {
   killStartedDevServers,
   processesMentioning,
-  processTree,
   spawnDevServer,
-  startDevServer,
   waitUntilNothingOutlives,
-  type ReadyDevServer,
+  startViaNpm,
+  chainOf,
 } from './support/dev-server';
 
 // The local server's process life through `npm run dev`, with real signals: however it is
@@ -20,18 +19,6 @@ import {
 afterAll(killStartedDevServers);
 
 const newDataDir = () => mkdtempSync(join(tmpdir(), 'calls-life-'));
-
-async function startViaNpm(dataDir: string): Promise<ReadyDevServer> {
-  return startDevServer({ viaNpm: true, env: { PORT: String(await freePort()), DATA_DIR: dataDir } });
-}
-
-/** npm → sh → node (the server) → java, as they run now. */
-function chainOf(server: ReadyDevServer): number[] {
-  const chain = processTree(server.child.pid as number);
-  expect(chain).toContain(server.serverPid);
-  expect(chain).toContain(server.dynamoDbPid);
-  return chain;
-}
 
 describe('stopping npm run dev', () => {
   it('SIGTERM to npm stops sh, the server and DynamoDB Local, and frees the port', async () => {

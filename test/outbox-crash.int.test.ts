@@ -12,7 +12,8 @@ import {
   waitFor,
   waitUntilNothingOutlives,
   processTree,
-  type ReadyDevServer,
+  devApi,
+  devToken,
 } from './support/dev-server';
 
 // The outbox through the real local server: a start answered 201, the server killed with SIGKILL
@@ -73,19 +74,6 @@ const eventLines = (file: string): any[] =>
         .map((line) => JSON.parse(line))
     : [];
 
-async function api(server: ReadyDevServer, method: string, path: string, token?: string, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-const tokenFor = async (server: ReadyDevServer, sub: string) =>
-  (await api(server, 'POST', '/_local/token', undefined, { sub })).body.token as string;
-
 describe('the outbox across a crash of the local server', () => {
   it('delivers CallStarted after a SIGKILL right after the 201, to a receiver that refused the first deliveries', async () => {
     const receiver = await startReceiver();
@@ -93,10 +81,10 @@ describe('the outbox across a crash of the local server', () => {
     const env = { DATA_DIR: dataDir, WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET: SECRET };
     try {
       const server = await startDevServer({ env: { ...env, PORT: String(await freePort()) } });
-      const alice = await tokenFor(server, 'alice');
-      const thread = await api(server, 'POST', '/api/threads', alice, { member_ids: ['bob'] });
+      const alice = await devToken(server, 'alice');
+      const thread = await devApi(server, 'POST', '/api/threads', alice, { member_ids: ['bob'] });
       expect(thread.status).toBe(201);
-      const started = await api(server, 'POST', '/api/calls/start', alice, { thread_id: thread.body.thread_id, call_type: 'audio' });
+      const started = await devApi(server, 'POST', '/api/calls/start', alice, { thread_id: thread.body.thread_id, call_type: 'audio' });
       expect(started.status).toBe(201);
       const chain = processTree(server.child.pid as number);
       process.kill(server.serverPid, 'SIGKILL');

@@ -157,3 +157,33 @@ export async function waitUntilNothingOutlives(pids: number[], dataDir: string, 
     () => `: alive ${pids.filter(isAlive).join(',')}; mentioning DATA_DIR ${processesMentioning(dataDir).join(',')}`,
   );
 }
+
+/** `npm run dev` on a free port, as a user starts it. */
+export async function startViaNpm(dataDir: string): Promise<ReadyDevServer> {
+  const { freePort } = await import('../../infra/local/dynamodb-local');
+  return startDevServer({ viaNpm: true, env: { PORT: String(await freePort()), DATA_DIR: dataDir } });
+}
+
+/** npm → sh → node (the server) → java, as they run now: the pids a stop must leave none of. */
+export function chainOf(server: ReadyDevServer): number[] {
+  const chain = processTree(server.child.pid as number);
+  if (!chain.includes(server.serverPid) || !chain.includes(server.dynamoDbPid as number)) {
+    throw new Error(`the server (${server.serverPid}) and DynamoDB Local (${server.dynamoDbPid}) are not under npm: ${chain.join(',')}`);
+  }
+  return chain;
+}
+
+/** One JSON request to a running dev server. */
+export async function devApi(server: ReadyDevServer, method: string, path: string, token?: string, body?: unknown) {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** A bearer from the dev server's local issuer. */
+export const devToken = async (server: ReadyDevServer, sub: string) =>
+  (await devApi(server, 'POST', '/_local/token', undefined, { sub })).body.token as string;
