@@ -18,48 +18,44 @@ export class CallSecrets extends Construct {
   constructor(scope: Construct, id: string, props: CallSecretsProps) {
     super(scope, id);
     const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const jitsi = new Secret(this, 'JitsiSigningKey', {
-      description: 'Jitsi JWT signing key: {"secret":"..."} (HS256) or {"private_key":"<PKCS#8 PEM>","kid":"..."} (RS256)',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({}),
-        generateStringKey: 'secret',
-        passwordLength: 64,
-        excludePunctuation: true,
-      },
-      removalPolicy,
-    });
-    const turn = new Secret(this, 'TurnSharedSecret', {
-      description: 'coturn static-auth-secret for TURN REST credentials: {"current":"...","previous":"..."}',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({}),
-        generateStringKey: 'current',
-        passwordLength: 48,
-        excludePunctuation: true,
-      },
-      removalPolicy,
-    });
+    // A random JSON value Secrets Manager makes at deploy time, so no secret is ever in the template.
+    const generated = (secretId: string, description: string, key: string, length: number) =>
+      new Secret(this, secretId, {
+        description,
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({}),
+          generateStringKey: key,
+          passwordLength: length,
+          excludePunctuation: true,
+        },
+        removalPolicy,
+      });
+    const jitsi = generated(
+      'JitsiSigningKey',
+      'Jitsi JWT signing key: {"secret":"..."} (HS256) or {"private_key":"<PKCS#8 PEM>","kid":"..."} (RS256)',
+      'secret',
+      64,
+    );
+    const turn = generated(
+      'TurnSharedSecret',
+      'coturn static-auth-secret for TURN REST credentials: {"current":"...","previous":"..."}',
+      'current',
+      48,
+    );
     // Secrets Manager cannot generate an RSA key: the placeholder is refused as malformed (the
     // end and kicks then report Jitsi failed, never the end) until an operator puts the key.
-    const jitsiSystem = new Secret(this, 'JitsiSystemKey', {
-      description: 'RS256 key of the system token for Prosody end-meeting and kick: {"private_key":"<PKCS#8 PEM>","kid":"..."}',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({}),
-        generateStringKey: 'placeholder',
-        passwordLength: 32,
-        excludePunctuation: true,
-      },
-      removalPolicy,
-    });
-    const jitsiEvents = new Secret(this, 'JitsiEventsSecret', {
-      description: "Bearer Prosody's event_sync sends to /api/jitsi/events/*: {\"secret\":\"...\"}",
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({}),
-        generateStringKey: 'secret',
-        passwordLength: 64,
-        excludePunctuation: true,
-      },
-      removalPolicy,
-    });
+    const jitsiSystem = generated(
+      'JitsiSystemKey',
+      'RS256 key of the system token for Prosody end-meeting and kick: {"private_key":"<PKCS#8 PEM>","kid":"..."}',
+      'placeholder',
+      32,
+    );
+    const jitsiEvents = generated(
+      'JitsiEventsSecret',
+      'Bearer Prosody\'s event_sync sends to /api/jitsi/events/*: {"secret":"..."}',
+      'secret',
+      64,
+    );
     for (const secret of [jitsi, turn, jitsiSystem, jitsiEvents]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',

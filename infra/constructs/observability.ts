@@ -12,7 +12,6 @@ import {
   TreatMissingData,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -21,6 +20,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../shared/observability/metric-names';
+import { COUNT_ALARM, notifyingAlarm, type AlarmShape } from './notifying-alarm';
 import { emfAlarms, emfDimensionsMap, jvbAlarms, probeAlarms, probeDimensionsMap } from './alarm-definitions';
 import type { StageSettings } from './stage-config';
 
@@ -60,27 +60,8 @@ export class Observability extends Construct {
     );
     this.topic = new Topic(this, 'AlarmTopic', { masterKey: topicKey, enforceSSL: true });
     if (context.alarmEmail) this.topic.addSubscription(new EmailSubscription(context.alarmEmail));
-    const action = new SnsAction(this.topic);
-
-    interface AlarmShape {
-      evaluationPeriods: number;
-      comparisonOperator: ComparisonOperator;
-      treatMissingData: TreatMissingData;
-    }
-    const countAlarm: AlarmShape = {
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    };
-    const addAlarm = (alarmId: string, metric: IMetric, threshold: number, description: string, shape: AlarmShape = countAlarm) => {
-      const alarm = new Alarm(this, alarmId, {
-        metric,
-        threshold,
-        ...shape,
-        alarmDescription: `[${stage}] ${description}`,
-      });
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
+    const addAlarm = (alarmId: string, metric: IMetric, threshold: number, description: string, shape: AlarmShape = COUNT_ALARM) => {
+      const alarm = notifyingAlarm(this, alarmId, { metric, threshold, description, stage, topic: this.topic, shape });
       this.alarms.push(alarm);
       return alarm;
     };

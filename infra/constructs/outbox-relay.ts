@@ -1,12 +1,12 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { FilterCriteria, FilterRule, StartingPosition, type Code } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { notifyingAlarm } from './notifying-alarm';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OUTBOX_ITEM_TYPE } from '../../shared/events/outbox';
@@ -95,20 +95,8 @@ export class OutboxRelay extends Construct {
       reason: "It is the stream event source's on-failure destination (a dead-letter queue itself); cdk-nag does not see that link.",
     });
 
-    const action = new SnsAction(props.alarmTopic);
-    const alarm = (alarmId: string, metric: Metric, description: string) => {
-      const created = new Alarm(this, alarmId, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: `[${props.stage}] ${description}`,
-      });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-      this.alarms.push(created);
-    };
+    const alarm = (alarmId: string, metric: Metric, description: string) =>
+      this.alarms.push(notifyingAlarm(this, alarmId, { metric, threshold: 1, description, stage: props.stage, topic: props.alarmTopic }));
     const period = Duration.minutes(5);
     alarm(
       'DeadLetterQueueDepthAlarm',

@@ -1,6 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -8,6 +7,7 @@ import type { Code } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { notifyingAlarm } from './notifying-alarm';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../shared/observability/metric-names';
@@ -114,20 +114,8 @@ export class WebhookDelivery extends Construct {
     new CfnOutput(stack, 'WebhookDeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(stack, 'WebhookSecretArn', { value: this.secret.secretArn });
 
-    const action = new SnsAction(props.alarmTopic);
-    const alarm = (alarmId: string, metric: Metric, description: string) => {
-      const created = new Alarm(this, alarmId, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: `[${props.stage}] ${description}`,
-      });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-      this.alarms.push(created);
-    };
+    const alarm = (alarmId: string, metric: Metric, description: string) =>
+      this.alarms.push(notifyingAlarm(this, alarmId, { metric, threshold: 1, description, stage: props.stage, topic: props.alarmTopic }));
     const period = Duration.minutes(5);
     alarm(
       'DeadLetteredAlarm',
