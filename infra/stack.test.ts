@@ -15,7 +15,7 @@ import {
 } from '../shared/observability/metric-names';
 import { DEFAULT_PROBE_BUDGET_MS, type ProbeComponent } from '../shared/probes/types';
 import { LIVE_BUNDLES, REPO_ROOT } from './build';
-import { EVENTS_PUT_ACTIONS, KMS_ACTIONS, SECRET_READ_ACTIONS, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from './constructs/access-policy';
+import { KMS_ACTIONS, SECRET_READ_ACTIONS, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from './constructs/access-policy';
 import { emfAlarms, probeAlarms } from './constructs/alarm-definitions';
 import { resolveStageSettings, STAGES, type Stage } from './constructs/stage-config';
 import { routes, type RouteAccess, type RouteDefinition } from './routes';
@@ -75,7 +75,6 @@ function expectedActions(access: RouteAccess): string[] {
     ...(access.table === 'readwrite' ? TABLE_WRITE_ACTIONS : []),
     ...(access.secrets?.length ? SECRET_READ_ACTIONS : []),
     ...(access.kms ? KMS_ACTIONS[access.kms] : []),
-    ...(access.events ? EVENTS_PUT_ACTIONS : []),
   ].sort();
 }
 

@@ -135,7 +135,6 @@ export class CallsStack extends Stack {
         'jitsi-events': this.secrets.secrets['jitsi-events'].secretArn,
       },
       recordingsKeyArn: this.recordingsKey.keyArn,
-      eventBusArn: this.eventBus.eventBusArn,
     };
 
     const addFunction = (operationId: string, access: RouteAccess, description: string, timeoutSeconds?: number) => {

@@ -8,7 +8,6 @@ export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 
 // Transactions need no action of their own: TransactWriteItems is authorized per item action.
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'] as const;
 export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue'] as const;
-export const EVENTS_PUT_ACTIONS = ['events:PutEvents'] as const;
 export const KMS_ACTIONS = {
   encrypt: ['kms:Encrypt'],
   decrypt: ['kms:Decrypt'],
@@ -21,7 +20,6 @@ export interface AccessResources {
   readonly indexArns: readonly string[];
   readonly secretArns: Readonly<Record<SecretName, string>>;
   readonly recordingsKeyArn: string;
-  readonly eventBusArn: string;
 }
 
 export function accessStatements(access: RouteAccess, resources: AccessResources): PolicyStatement[] {
@@ -56,9 +54,6 @@ export function accessStatements(access: RouteAccess, resources: AccessResources
         },
       }),
     );
-  }
-  if (access.events) {
-    statements.push(new PolicyStatement({ sid: 'EventsPut', actions: [...EVENTS_PUT_ACTIONS], resources: [resources.eventBusArn] }));
   }
   return statements;
 }

@@ -19,8 +19,6 @@ export interface RouteAccess {
   secrets?: readonly SecretName[];
   /** Recording metadata is encrypted and decrypted under the stage's KMS key. */
   kms?: 'encrypt' | 'decrypt' | 'encrypt-decrypt';
-  /** Publishes call events to the stage's EventBridge bus. */
-  events?: boolean;
 }
 
 /** A join, start or token refresh: the session write, and the Jitsi and TURN secrets for its credentials. */
