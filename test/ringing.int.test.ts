@@ -1,5 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { settleExpiredRings } from '../shared/domain/ringing';
+import { callStore } from '../shared/db/calls';
+import { settleExpiredRings, settleInvitations } from '../shared/domain/ringing';
+import { putMember } from '../shared/domain/threads';
 import { relayOutboxOnce } from '../shared/events/local-relay';
 import { EVENT_TYPES, type WebhookEvent } from '../shared/webhooks/envelope';
 import { call, setupApi, type TestUser } from './support/api';
@@ -166,6 +168,56 @@ describe('ringing', () => {
     expect(last.body.items.map((entry: any) => entry.call_id)).toContain(callId);
     const [started] = await eventsOf(callId, 'CallStarted');
     expect(started?.data.invited_user_ids).toHaveLength(150);
+  });
+});
+
+describe('settling many invitations', () => {
+  it('ends a call of a 1,000-member thread with 999 invitations ringing: 200 in three round trips, each cancelled with its event', async () => {
+    const members = Array.from({ length: 999 }, (_, index) => `r-big-${String(index).padStart(3, '0')}`);
+    const thread = await call('threads.create', { as: alice, body: { member_ids: members.slice(0, 199) } });
+    const threadId = thread.body.thread_id as string;
+    const owner = { userId: alice.sub, roles: new Set<string>(), isAdmin: false };
+    for (let index = 199; index < members.length; index += 50) {
+      await Promise.all(members.slice(index, index + 50).map((userId) => putMember(owner, threadId, userId, 'member')));
+    }
+    const started = await call('calls.start', { as: alice, body: { thread_id: threadId, call_type: 'video' } });
+    expect(started.status).toBe(201);
+    const callId = started.body.call_id as string;
+
+    const trips = recordRoundTrips();
+    const ended = await call('calls.end', { as: alice, params: { call_id: callId } });
+    trips.restore();
+    expect(ended.status).toBe(200);
+    expect(trips.sequentialRoundTrips()).toBeLessThanOrEqual(3);
+    // The end's own transaction, the initiator's session closed, and 999 invitations in 20 transactions of at most 50.
+    expect(trips.calls.filter((entry) => entry.command === 'TransactWriteItemsCommand')).toHaveLength(1 + 1 + 20);
+    expect(ended.body.invitations).toHaveLength(999);
+
+    const { invitations } = await callStore.loadWithParticipants(callId);
+    expect(invitations).toHaveLength(999);
+    expect(new Set(invitations.map((invitation) => invitation.state))).toEqual(new Set(['cancelled']));
+    const cancelled = await eventsOf(callId, 'CallInvitationCancelled');
+    expect(cancelled).toHaveLength(999);
+    expect(new Set(cancelled.map((event) => event.data.user_id))).toEqual(new Set(members));
+    expect((await call('calls.incoming', { as: { sub: members[998] as string } })).body.items.map((entry: any) => entry.call_id)).not.toContain(
+      callId,
+    );
+  }, 120_000);
+
+  it('leaves out of a batch an invitation settled meanwhile, and settles the rest with their events', async () => {
+    const { callId } = await startedCall([bob.sub, carol.sub, 'r-dave']);
+    const { invitations } = await callStore.loadWithParticipants(callId);
+    expect((await call('calls.decline', { as: carol, params: { call_id: callId } })).status).toBe(200);
+    const at = new Date().toISOString();
+    // As read before the decline: carol's invitation fails its condition and the batch runs again without it.
+    const settled = await settleInvitations(invitations.map((invitation) => ({ invitation, to: 'cancelled' as const, at })));
+    expect(settled.map((settlement) => settlement.invitation.user_id).sort()).toEqual([bob.sub, 'r-dave']);
+    expect((await invitationsOf(callId)).map((entry: any) => [entry.user_id, entry.state])).toEqual([
+      [bob.sub, 'cancelled'],
+      [carol.sub, 'declined'],
+      ['r-dave', 'cancelled'],
+    ]);
+    expect((await eventsOf(callId, 'CallInvitationCancelled')).map((event) => event.data.user_id).sort()).toEqual([bob.sub, 'r-dave']);
   });
 });
 

@@ -65,7 +65,7 @@ async function tokenBench() {
   return rows;
 }
 
-async function apiBench() {
+async function apiBench(options: { latency: boolean }) {
   const { startDynamoDbLocal, ensureTable, localDynamoClient } = await import('../../infra/local/dynamodb-local');
   const { localIssuer } = await import('../../infra/local/local-issuer');
   const { apiGatewayEvent } = await import('../../infra/local/api-event');
@@ -114,7 +114,7 @@ async function apiBench() {
     const members = Array.from({ length: 50 }, (_, index) => `member${index}`);
     const samples: Record<string, number[]> = { 'calls.start': [], 'calls.join': [], 'calls.leave': [], 'calls.end': [] };
     // Round 0 warms the handlers up (module load, JWKS import) and is not counted.
-    for (let round = 0; round <= 20; round++) {
+    for (let round = 0; options.latency && round <= 20; round++) {
       const thread = await invoke('threads.create', 'owner', {}, { member_ids: members });
       const start = await invoke('calls.start', 'owner', {}, { thread_id: thread.body.thread_id, call_type: 'video' });
       const record = (operation: string, values: number[]) => round > 0 && samples[operation]?.push(...values);
@@ -152,20 +152,28 @@ async function apiBench() {
 }
 
 // `npm run bench -- --cold-start`: only the cold-start table (a few minutes rather than the whole run).
+// `npm run bench -- --capacity`: only the capacity tables (no token, latency or cold-start runs).
+const capacityOnly = process.argv.includes('--capacity');
 if (!process.argv.includes('--cold-start')) {
-  console.log('\nJitsi token minting (in-process)');
-  console.table(await tokenBench());
-  console.log('\nHandlers against DynamoDB Local (in-process; DynamoDB Local is slower than DynamoDB, so these are upper bounds)');
-  const api = await apiBench();
-  console.table(api.latency);
+  if (!capacityOnly) {
+    console.log('\nJitsi token minting (in-process)');
+    console.table(await tokenBench());
+  }
+  const api = await apiBench({ latency: !capacityOnly });
+  if (!capacityOnly) {
+    console.log('\nHandlers against DynamoDB Local (in-process; DynamoDB Local is slower than DynamoDB, so these are upper bounds)');
+    console.table(api.latency);
+  }
   console.log(
     '\nCapacity per operation: RCU/WCU computed from item sizes by DynamoDB\'s billing rules (DynamoDB Local reports one figure, "Local CU", and bills no condition check)',
   );
   console.table(api.capacity.rows);
   console.log(`join into a 1,000-member thread / 10-member thread, capacity units: ${api.capacity.ratio}x (target ≤ 1.1x)`);
   console.table([api.capacity.crowd]);
-  console.log('\nMemory after the run');
-  console.table(api.memory);
-  console.log('\nBundle sizes per function: npm run build (fails over budget).');
+  if (!capacityOnly) {
+    console.log('\nMemory after the run');
+    console.table(api.memory);
+    console.log('\nBundle sizes per function: npm run build (fails over budget).');
+  }
 }
-console.log(`\n${await coldStartReport()}`);
+if (!capacityOnly) console.log(`\n${await coldStartReport()}`);

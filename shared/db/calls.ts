@@ -21,7 +21,7 @@ const CallItem = z.looseObject({
   ended_by: z.optional(z.string()),
   end_reason: z.optional(z.enum(['ended', 'room_empty', 'expired'])),
   consent_recorded: z.optional(z.boolean()),
-  /** Everyone the start rang, written with the call: the log's invitations come from this list. */
+  /** Calls started before the INVITED item kept the members rung here; read, never written. */
   invited_user_ids: z.optional(z.array(z.string())),
   ring_expires_at: z.optional(z.string()),
 });
@@ -31,7 +31,11 @@ export type EndReason = NonNullable<CallRecord['end_reason']>;
 /** Who ended a call and why: a user (`ended`), or the service on Jitsi's word or the clock (no user). */
 export type EndCause = { reason: 'ended'; by: string } | { reason: 'room_empty' | 'expired'; by?: undefined };
 
+/** Everyone the start rang, in the call's partition: the log's invitations come from this list. */
+const InvitedItem = z.looseObject({ user_ids: z.array(z.string()) });
+
 const isCallItem = (item: Item) => item.sk === keys.call('x').sk;
+const isInvitedItem = (item: Item) => item.sk === keys.callInvited('x').sk;
 
 const endUpdate = (callId: string, cause: EndCause, endedAt: string) => ({
   TableName: tableName(),
@@ -63,13 +67,18 @@ export const callStore = {
     return { call: parseItem(CallItem, call), participant: parseParticipant(participant), invitation: parseInvitation(invitation) };
   },
 
-  /** The call, every participant and every invitation: one Query of the call's partition. */
+  /**
+   * The call, every participant, every invitation and the members the start rang (`invited`,
+   * undefined for a call that rang nobody): one Query of the call's partition.
+   */
   async loadWithParticipants(callId: string) {
     const { participants, others } = splitParticipants(await queryPartition<Item>(keys.callPartition(callId)));
     const invitations: InvitationRecord[] = others
       .filter((item) => typeof item.sk === 'string' && item.sk.startsWith(INVITATION_PREFIX))
       .map((item) => parseInvitation(item) as InvitationRecord);
-    return { call: parseItem(CallItem, others.find(isCallItem)), participants, invitations };
+    const call = parseItem(CallItem, others.find(isCallItem));
+    const invited = parseItem(InvitedItem, others.find(isInvitedItem))?.user_ids ?? call?.invited_user_ids;
+    return { call, participants, invitations, invited };
   },
 
   /** A page of a thread's calls, newest first, after the call a cursor names. */
@@ -115,6 +124,14 @@ export const callStore = {
           type: 'call',
           ...call,
         }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    }),
+    /** The members the start rang (written in the start's transaction, never changed). */
+    invited: (callId: string, userIds: string[]): TransactWriteItem => ({
+      Put: {
+        TableName: tableName(),
+        Item: toAttributes({ ...keys.callInvited(callId), type: 'invited', user_ids: userIds }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     }),

@@ -81,6 +81,8 @@ export const keys = {
 
   /** An invitation to ring one member, next to the call so the log reads it in the same Query. */
   callInvitation: (callId: string, userId: string): ItemKey => ({ pk: key('CALL', callId), sk: key('INVITE', userId) }),
+  /** The members a call's start rang, off the call item so that reading the call (every join) stays small. */
+  callInvited: (callId: string): ItemKey => ({ pk: key('CALL', callId), sk: 'INVITED' }),
   /** gsi2, only while ringing: a user's incoming calls, soonest to expire first. */
   incomingIndex: (userId: string, ringExpiresAt: string, callId: string) => ({
     gsi2pk: key('USER', userId, 'RINGING'),

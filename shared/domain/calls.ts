@@ -19,7 +19,7 @@ import { logger } from '../observability/logger';
 import { joinCredentials, tokenResponse } from './join-info';
 import { endJitsiMeeting } from './jitsi-end';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
-import { invitationViews, settleIfOver } from './ringing';
+import { invitationViews, settleInvitations, settlementIfOver } from './ringing';
 import { firstSweepAt, type SweepLimits } from './sweep-rules';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
 import { notAMember } from './threads';
@@ -97,19 +97,20 @@ const callRoom: RoomKind<CallRecord> = {
 /** Jitsi room names are lowercase; a UUID without dashes is 122 random bits. */
 const roomFor = (callId: string) => `call-${callId.replaceAll('-', '')}`;
 
-/** The start's own parts (slot, member, call, room claim, session, CallStarted); invitations fill the rest of DynamoDB's 100. */
-const START_PARTS = 6;
+/** The start's own parts (slot, member, call, members rung, room claim, session, CallStarted); invitations fill the rest of DynamoDB's 100. */
+const START_PARTS = 7;
 const INLINE_INVITATIONS = 100 - START_PARTS;
 
 /**
  * Starts a call in two sequential round trips: (1) the thread with its members (membership,
  * members to ring, fast 409); (2) one transaction that claims the thread's single active-call
- * slot, checks the caller is still a member, creates the call (with the list of members it
- * rings), opens the initiator's session, writes one invitation per member rung and the
- * CallStarted event. A thread too large for one transaction (over 94 members to ring) gets the
+ * slot, checks the caller is still a member, creates the call and beside it the list of members
+ * it rings (an item of its own: every join reads the call item, which must not grow with the
+ * thread), opens the initiator's session, writes one invitation per member rung and the
+ * CallStarted event. A thread too large for one transaction (over 93 members to ring) gets the
  * other invitations right after the commit; until they land (or if the process dies first) the
- * call item's list answers for them: the log shows them ringing, then missed, and CallStarted
- * (committed with the call) names every member rung.
+ * list answers for them: the log shows them ringing, then missed, and CallStarted (committed
+ * with the call) names every member rung.
  */
 export async function startCall(caller: Caller, input: { thread_id: string; call_type: CallType }) {
   const { thread, members } = await threadStore.loadWithMembers(input.thread_id);
@@ -133,7 +134,6 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     room: roomFor(callId),
     started_at: now.toISOString(),
     consent_recorded: false,
-    invited_user_ids: invited,
     ring_expires_at: ringExpiresAt,
   };
   const invitations: InvitationRecord[] = invited.map((userId) => ({
@@ -155,6 +155,7 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
       slot: threadStore.parts.claimActiveCall(input.thread_id, callId),
       member: threadStore.parts.isMember(input.thread_id, caller.userId),
       call: callStore.parts.create(call, firstSweepAt(call.started_at, sweepLimits())),
+      invited: invited.length > 0 ? callStore.parts.invited(callId, invited) : undefined,
       room: callStore.parts.claimRoom(call),
       session: openSessionParts(keys.callParticipant(callId, caller.userId), caller.userId, undefined, call.started_at).session,
       started: eventPart(
@@ -219,7 +220,13 @@ export const joinCall = callOperations.join;
 export const refreshCallToken = callOperations.refreshToken;
 export const leaveCall = callOperations.leave;
 
-export function callLogView(call: CallRecord, participants: ParticipantRecord[], invitations: InvitationRecord[], nowMs = Date.now()) {
+export function callLogView(
+  call: CallRecord,
+  participants: ParticipantRecord[],
+  invitations: InvitationRecord[],
+  invited: string[] | undefined,
+  nowMs = Date.now(),
+) {
   const endedAt = call.status === 'ended' ? call.ended_at : undefined;
   return {
     call_id: call.call_id,
@@ -236,15 +243,15 @@ export function callLogView(call: CallRecord, participants: ParticipantRecord[],
     participants: [...byUser(participants)]
       .flatMap(([userId, items]) => sessionViews(items, endedAt).map((session) => ({ user_id: userId, ...session })))
       .sort((a, b) => a.joined_at.localeCompare(b.joined_at) || (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0)),
-    invitations: invitationViews(call, invitations, nowMs),
+    invitations: invitationViews(call, invitations, invited, nowMs),
   };
 }
 
 export async function getCallLog(caller: Caller, callId: string) {
-  const { call, participants, invitations } = await callStore.loadWithParticipants(callId);
+  const { call, participants, invitations, invited } = await callStore.loadWithParticipants(callId);
   if (!call) throw notFound('Call');
   if (!caller.isAdmin && !(await threadRoleOf(call.thread_id, caller.userId))) throw notAMember();
-  return callLogView(call, participants, invitations);
+  return callLogView(call, participants, invitations, invited);
 }
 
 /** Why the caller may not end the call, from their member item (only read on the refusal path). */
@@ -278,8 +285,6 @@ export async function endCall(caller: Caller, callId: string) {
   }
   const endedAt = call.ended_at;
   if (!endedAt) throw new Error('call was not ended');
-  const ended = call;
-  const ringing = loaded.invitations.filter((invitation) => invitation.state === 'ringing');
   const [, jitsiMeetingEnded] = await Promise.all([
     Promise.all([
       closeOpenSessions(
@@ -287,13 +292,16 @@ export async function endCall(caller: Caller, callId: string) {
         endedAt,
         { call_id: callId, thread_id: call.thread_id },
       ),
-      // Cancelled (or missed, if their time ran out before the end), each with its event.
-      ...ringing.map((invitation) => settleIfOver(invitation, ended, Date.now())),
+      settleRinging(loaded.invitations, call),
     ]),
     endJitsiMeeting(call.room),
   ]);
-  return { ...callLogView(call, loaded.participants, loaded.invitations), jitsi_meeting_ended: jitsiMeetingEnded };
+  return { ...callLogView(call, loaded.participants, loaded.invitations, loaded.invited), jitsi_meeting_ended: jitsiMeetingEnded };
 }
+
+/** The ended call's ringing invitations cancelled (or missed, if their time ran out before the end), each with its event. */
+const settleRinging = (invitations: InvitationRecord[], ended: CallRecord) =>
+  settleInvitations(invitations.flatMap((invitation) => settlementIfOver(invitation, ended, Date.now()) ?? []));
 
 const endedCall = (call: CallRecord, cause: EndCause, endedAt: string): CallRecord => ({
   ...call,
@@ -329,9 +337,7 @@ export async function endCallBySystem(callId: string, cause: Extract<EndCause, {
       ended.ended_at,
       { call_id: callId, thread_id: ended.thread_id },
     ),
-    ...loaded.invitations
-      .filter((invitation) => invitation.state === 'ringing')
-      .map((invitation) => settleIfOver(invitation, ended, Date.now())),
+    settleRinging(loaded.invitations, ended),
   ]);
   return { call: ended, endedHere };
 }
@@ -399,8 +405,8 @@ export async function listThreadCalls(caller: Caller, threadId: string, limit = 
   const { calls, more } = await callStore.listByThread(threadId, limit, after);
   const logs = await Promise.all(
     calls.map(async (call) => {
-      const { participants, invitations } = await callStore.loadWithParticipants(call.call_id);
-      return callLogView(call, participants, invitations);
+      const { participants, invitations, invited } = await callStore.loadWithParticipants(call.call_id);
+      return callLogView(call, participants, invitations, invited);
     }),
   );
   const last = calls.at(-1);

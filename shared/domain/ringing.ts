@@ -1,6 +1,6 @@
 import { AppError } from '../errors';
 import type { Caller } from '../http/auth';
-import { getItemsInOrder } from '../db/items';
+import { getItemsInOrder, retryOnConflict, RETRY } from '../db/items';
 import { callStore, type CallRecord } from '../db/calls';
 import { invitationStore, type InvitationRecord, type InvitationState } from '../db/invitations';
 import { keys, RING_SHARDS } from '../db/keys';
@@ -38,12 +38,19 @@ export function effectiveRing(invitation: RingFields, call: Pick<CallRecord, 'st
   return { state: 'ringing' as const, updated_at: invitation.updated_at };
 }
 
-/** The call log's `invitations`: everyone the start rang (from the call item), by user id. */
-export function invitationViews(call: CallRecord, invitations: InvitationRecord[], nowMs: number): InvitationView[] {
+/**
+ * The call log's `invitations`: everyone the start rang (`invited`, the call partition's INVITED
+ * item), by user id; without that list, the invitations stored.
+ */
+export function invitationViews(
+  call: CallRecord,
+  invitations: InvitationRecord[],
+  invited: string[] | undefined,
+  nowMs: number,
+): InvitationView[] {
   const stored = new Map(invitations.map((invitation) => [invitation.user_id, invitation]));
-  const invited = call.invited_user_ids ?? [...stored.keys()];
-  return [...invited].sort().map((userId) => {
-    // Not yet written (a thread too large for the start's transaction, between its two writes): still ringing by the call item.
+  return [...(invited ?? stored.keys())].sort().map((userId) => {
+    // Not yet written (a thread too large for the start's transaction, between its two writes): still ringing by the list.
     const invitation = stored.get(userId) ?? {
       state: 'ringing' as const,
       updated_at: call.started_at,
@@ -60,35 +67,81 @@ const RING_EVENTS: Record<'declined' | 'missed' | 'cancelled', EventType> = {
 };
 const RING_METRICS = { declined: MetricName.RingDeclined, missed: MetricName.RingMissed, cancelled: undefined } as const;
 
-/** ringing → `to` with its event in one transaction; false when it was no longer ringing (someone else settled it). */
-export async function settleInvitation(
-  invitation: InvitationRecord,
-  to: 'declined' | 'missed' | 'cancelled',
-  at: string,
-): Promise<boolean> {
-  const event = newEvent(
-    RING_EVENTS[to],
-    { call_id: invitation.call_id, thread_id: invitation.thread_id, user_id: invitation.user_id, state: to },
-    at,
-  );
-  const outcome = await transaction({
-    invitation: invitationStore.parts.settle(invitation.call_id, invitation.user_id, to, at),
-    event: eventPart(event),
-  });
-  if (outcome.ok) {
-    const metric = RING_METRICS[to];
-    if (metric) countMetric(metric);
-    return true;
-  }
-  if (conditionFailedOn(outcome.failed.invitation)) return false;
-  throw new AppError('dependency_unavailable', 'The database is busy, try again shortly.', { headers: { 'retry-after': '1' } });
+/** One invitation to move out of `ringing`, and when. */
+export interface Settlement {
+  invitation: InvitationRecord;
+  to: 'declined' | 'missed' | 'cancelled';
+  at: string;
 }
 
-/** Stores what a reader already sees: missed or cancelled for a ringing invitation whose time or call is over. */
-export async function settleIfOver(invitation: InvitationRecord, call: CallRecord, nowMs: number): Promise<boolean> {
+/** Invitations per transaction: each with its event, 2 × 50 fills DynamoDB's 100 items. */
+const SETTLE_BATCH = 50;
+
+/**
+ * ringing → `to`, each invitation with its event in the same transaction: transactions of 50
+ * invitations and their 50 events, side by side (one round trip however many: an end of a
+ * 1,000-member call writes 20 transactions, not 999). Each invitation is conditional on still
+ * ringing; one settled elsewhere meanwhile (a decline, a join, another end, the ring job) fails
+ * its batch's condition, and the batch runs again without it. Answers the settlements made here.
+ */
+export async function settleInvitations(settlements: Settlement[]): Promise<Settlement[]> {
+  const batches = Array.from({ length: Math.ceil(settlements.length / SETTLE_BATCH) }, (_, index) =>
+    settlements.slice(index * SETTLE_BATCH, index * SETTLE_BATCH + SETTLE_BATCH),
+  );
+  const settled = (await Promise.all(batches.map(settleBatch))).flat();
+  for (const { to } of settled) {
+    const metric = RING_METRICS[to];
+    if (metric) countMetric(metric);
+  }
+  return settled;
+}
+
+function settleBatch(batch: Settlement[]): Promise<Settlement[]> {
+  let pending = batch.map((settlement) => ({
+    ...settlement,
+    event: newEvent(
+      RING_EVENTS[settlement.to],
+      {
+        call_id: settlement.invitation.call_id,
+        thread_id: settlement.invitation.thread_id,
+        user_id: settlement.invitation.user_id,
+        state: settlement.to,
+      },
+      settlement.at,
+    ),
+  }));
+  return retryOnConflict(async () => {
+    // Each pass that fails a condition drops at least one invitation: at most one pass per invitation.
+    for (;;) {
+      if (pending.length === 0) return [];
+      const outcome = await transaction(
+        Object.fromEntries(
+          pending.flatMap(({ invitation, to, at, event }, index) => [
+            [`invitation${index}`, invitationStore.parts.settle(invitation.call_id, invitation.user_id, to, at)],
+            [`event${index}`, eventPart(event)],
+          ]),
+        ),
+      );
+      if (outcome.ok) return pending.map(({ invitation, to, at }) => ({ invitation, to, at }));
+      // Only conflicts with other transactions: the same batch again, after a pause.
+      if (!outcome.conditionFailed) return RETRY;
+      const { failed } = outcome;
+      pending = pending.filter((_, index) => !conditionFailedOn(failed[`invitation${index}`]));
+    }
+  });
+}
+
+/** ringing → `to` with its event in one transaction; false when it was no longer ringing (someone else settled it). */
+export async function settleInvitation(invitation: InvitationRecord, to: Settlement['to'], at: string): Promise<boolean> {
+  return (await settleInvitations([{ invitation, to, at }])).length === 1;
+}
+
+/** What a reader already sees for a ringing invitation whose time or call is over (missed or cancelled), to store. */
+export function settlementIfOver(invitation: InvitationRecord, call: CallRecord, nowMs: number): Settlement | undefined {
+  if (invitation.state !== 'ringing') return undefined;
   const seen = effectiveRing(invitation, call, nowMs);
-  if (seen.state !== 'missed' && seen.state !== 'cancelled') return false;
-  return settleInvitation(invitation, seen.state, seen.updated_at);
+  if (seen.state !== 'missed' && seen.state !== 'cancelled') return undefined;
+  return { invitation, to: seen.state, at: seen.updated_at };
 }
 
 /** `POST /api/calls/{call_id}/decline`: two sequential round trips (the call and the invitation; the transaction). */
@@ -126,7 +179,7 @@ export async function incomingCalls(caller: Caller) {
 
 /**
  * The ring job: at most `perShard` expired invitations of each gsi3 shard per run, each settled
- * (missed, or cancelled when its call ended first) with its event. Idempotent: every write is
+ * (missed, or cancelled when its call ended first) with its event, in batched transactions. Idempotent: every write is
  * conditional on `ringing`, so a run racing another (or a decline) changes nothing twice.
  */
 export async function settleExpiredRings(options: { now?: Date; perShard?: number } = {}) {
@@ -135,7 +188,6 @@ export async function settleExpiredRings(options: { now?: Date; perShard?: numbe
   const due = (
     await Promise.all(Array.from({ length: RING_SHARDS }, (_, shard) => invitationStore.ringingExpired(shard, now.toISOString(), perShard)))
   ).flat();
-  let settled = 0;
   const callIds = [...new Set(due.map((invitation) => invitation.call_id))];
   // BatchGetItem takes 100 keys: read the calls in slices, side by side.
   const slices = Array.from({ length: Math.ceil(callIds.length / 100) }, (_, index) => callIds.slice(index * 100, index * 100 + 100));
@@ -143,13 +195,14 @@ export async function settleExpiredRings(options: { now?: Date; perShard?: numbe
   for (const items of await Promise.all(slices.map((slice) => getItemsInOrder(slice.map((id) => keys.call(id)))))) {
     for (const item of items) if (item) calls.set(item.call_id as string, callStore.parseCall(item));
   }
-  const results = await Promise.all(
-    due.map(async (invitation) => {
-      const call = calls.get(invitation.call_id);
-      // A call that no longer exists cannot ring: its invitation is missed.
-      return call ? settleIfOver(invitation, call, now.getTime()) : settleInvitation(invitation, 'missed', invitation.ring_expires_at);
-    }),
-  );
-  settled = results.filter(Boolean).length;
+  const settlements = due.flatMap((invitation) => {
+    const call = calls.get(invitation.call_id);
+    // A call that no longer exists cannot ring: its invitation is missed.
+    const settlement = call
+      ? settlementIfOver(invitation, call, now.getTime())
+      : { invitation, to: 'missed' as const, at: invitation.ring_expires_at };
+    return settlement ? [settlement] : [];
+  });
+  const settled = (await settleInvitations(settlements)).length;
   return { due: due.length, settled };
 }
