@@ -1,5 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { dynamo, tableName, toAttributes, toValues } from '../shared/db/client';
 import { callStore } from '../shared/db/calls';
+import { keys } from '../shared/db/keys';
 import { settleExpiredRings, settleInvitations } from '../shared/domain/ringing';
 import { putMember } from '../shared/domain/threads';
 import { relayOutboxOnce } from '../shared/events/local-relay';
@@ -156,6 +159,28 @@ describe('ringing', () => {
     // A join after the timeout does not turn a missed invitation into an answered one.
     expect((await call('calls.join', { as: bob, params: { call_id: callId } })).status).toBe(200);
     expect((await invitationsOf(callId)).map((entry: any) => entry.state)).toEqual(['missed', 'missed']);
+  });
+
+  it('keeps the members rung off the call item, and still reads the list from a call item written before that', async () => {
+    const { callId } = await startedCall([bob.sub, carol.sub, 'r-erin']);
+    expect(await callStore.load(callId)).not.toHaveProperty('invited_user_ids');
+    expect((await callStore.loadWithParticipants(callId)).invited).toEqual([bob.sub, carol.sub, 'r-erin']);
+    // As stored before the INVITED item: the list on the call item, and erin's invitation not written.
+    await dynamo().send(new DeleteItemCommand({ TableName: tableName(), Key: toAttributes(keys.callInvited(callId)) }));
+    await dynamo().send(new DeleteItemCommand({ TableName: tableName(), Key: toAttributes(keys.callInvitation(callId, 'r-erin')) }));
+    await dynamo().send(
+      new UpdateItemCommand({
+        TableName: tableName(),
+        Key: toAttributes(keys.call(callId)),
+        UpdateExpression: 'SET invited_user_ids = :invited',
+        ExpressionAttributeValues: toValues({ ':invited': [bob.sub, carol.sub, 'r-erin'] }),
+      }),
+    );
+    expect((await invitationsOf(callId)).map((entry: any) => [entry.user_id, entry.state])).toEqual([
+      [bob.sub, 'ringing'],
+      [carol.sub, 'ringing'],
+      ['r-erin', 'ringing'],
+    ]);
   });
 
   it('rings every member of a thread too large for one transaction (150 members)', async () => {
