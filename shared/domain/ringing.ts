@@ -123,10 +123,11 @@ function settleBatch(batch: Settlement[]): Promise<Settlement[]> {
         ),
       );
       if (outcome.ok) return pending.map(({ invitation, to, at }) => ({ invitation, to, at }));
-      // Only conflicts with other transactions: the same batch again, after a pause.
-      if (!outcome.conditionFailed) return RETRY;
       const { failed } = outcome;
-      pending = pending.filter((_, index) => !conditionFailedOn(failed[`invitation${index}`]));
+      const stillRinging = pending.filter((_, index) => !conditionFailedOn(failed[`invitation${index}`]));
+      // Only conflicts with other transactions: the same batch again, after a pause.
+      if (stillRinging.length === pending.length) return RETRY;
+      pending = stillRinging;
     }
   });
 }
