@@ -229,6 +229,30 @@ describe('settling many invitations', () => {
     );
   }, 120_000);
 
+  it('writes at the end the invitations a start died before writing (named in its list): cancelled, each with its event', async () => {
+    const members = Array.from({ length: 120 }, (_, index) => `r-lost-${String(index).padStart(3, '0')}`);
+    const { callId } = await startedCall(members);
+    // As if the process died after the start's transaction: the last invitations never landed.
+    const lost = members.slice(-3);
+    for (const userId of lost) {
+      await dynamo().send(new DeleteItemCommand({ TableName: tableName(), Key: toAttributes(keys.callInvitation(callId, userId)) }));
+    }
+    expect((await call('calls.decline', { as: { sub: lost[0] as string }, params: { call_id: callId } })).body.error).toBe('not_ringing');
+    const ended = await call('calls.end', { as: alice, params: { call_id: callId } });
+    expect(ended.status).toBe(200);
+    const { invitations } = await callStore.loadWithParticipants(callId);
+    expect(invitations).toHaveLength(120);
+    expect(new Set(invitations.map((invitation) => invitation.state))).toEqual(new Set(['cancelled']));
+    const cancelled = await eventsOf(callId, 'CallInvitationCancelled');
+    expect(new Set(cancelled.map((event) => event.data.user_id))).toEqual(new Set(members));
+    expect(cancelled).toHaveLength(120);
+    // Written settled, so never in anyone's incoming calls.
+    expect((await call('calls.incoming', { as: { sub: lost[0] as string } })).body.items).toEqual([]);
+    // A second end writes nothing twice.
+    expect((await call('calls.end', { as: alice, params: { call_id: callId } })).status).toBe(200);
+    expect(await eventsOf(callId, 'CallInvitationCancelled')).toHaveLength(120);
+  });
+
   it('leaves out of a batch an invitation settled meanwhile, and settles the rest with their events', async () => {
     const { callId } = await startedCall([bob.sub, carol.sub, 'r-dave']);
     const { invitations } = await callStore.loadWithParticipants(callId);

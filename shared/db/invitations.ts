@@ -28,13 +28,18 @@ export const parseInvitation = (item: Item | undefined) => (item === undefined ?
 
 export const invitationStore = {
   parts: {
+    /** A new invitation; in both indexes only while ringing (one written already settled is in neither). */
     create: (invitation: InvitationRecord): TransactWriteItem => ({
       Put: {
         TableName: tableName(),
         Item: toAttributes({
           ...keys.callInvitation(invitation.call_id, invitation.user_id),
-          ...keys.incomingIndex(invitation.user_id, invitation.ring_expires_at, invitation.call_id),
-          ...keys.ringingIndex(invitation.ring_expires_at, invitation.call_id, invitation.user_id),
+          ...(invitation.state === 'ringing'
+            ? {
+                ...keys.incomingIndex(invitation.user_id, invitation.ring_expires_at, invitation.call_id),
+                ...keys.ringingIndex(invitation.ring_expires_at, invitation.call_id, invitation.user_id),
+              }
+            : {}),
           type: 'invitation',
           ...invitation,
         }),

@@ -19,7 +19,7 @@ import { logger } from '../observability/logger';
 import { joinCredentials, tokenResponse } from './join-info';
 import { endJitsiMeeting } from './jitsi-end';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
-import { invitationViews, settleInvitations, settlementIfOver } from './ringing';
+import { invitationViews, settleEndedCall } from './ringing';
 import { firstSweepAt, type SweepLimits } from './sweep-rules';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
 import { notAMember } from './threads';
@@ -292,16 +292,12 @@ export async function endCall(caller: Caller, callId: string) {
         endedAt,
         { call_id: callId, thread_id: call.thread_id },
       ),
-      settleRinging(loaded.invitations, call),
+      settleEndedCall(call, loaded.invitations, loaded.invited, Date.now()),
     ]),
     endJitsiMeeting(call.room),
   ]);
   return { ...callLogView(call, loaded.participants, loaded.invitations, loaded.invited), jitsi_meeting_ended: jitsiMeetingEnded };
 }
-
-/** The ended call's ringing invitations cancelled (or missed, if their time ran out before the end), each with its event. */
-const settleRinging = (invitations: InvitationRecord[], ended: CallRecord) =>
-  settleInvitations(invitations.flatMap((invitation) => settlementIfOver(invitation, ended, Date.now()) ?? []));
 
 const endedCall = (call: CallRecord, cause: EndCause, endedAt: string): CallRecord => ({
   ...call,
@@ -337,7 +333,7 @@ export async function endCallBySystem(callId: string, cause: Extract<EndCause, {
       ended.ended_at,
       { call_id: callId, thread_id: ended.thread_id },
     ),
-    settleRinging(loaded.invitations, ended),
+    settleEndedCall(ended, loaded.invitations, loaded.invited, Date.now()),
   ]);
   return { call: ended, endedHere };
 }

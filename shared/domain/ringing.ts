@@ -72,6 +72,8 @@ export interface Settlement {
   invitation: InvitationRecord;
   to: 'declined' | 'missed' | 'cancelled';
   at: string;
+  /** Named in the call's list of members rung but never written (the start died before its last invitations): written settled. */
+  unwritten?: boolean;
 }
 
 /** Invitations per transaction: each with its event, 2 × 50 fills DynamoDB's 100 items. */
@@ -116,13 +118,18 @@ function settleBatch(batch: Settlement[]): Promise<Settlement[]> {
       if (pending.length === 0) return [];
       const outcome = await transaction(
         Object.fromEntries(
-          pending.flatMap(({ invitation, to, at, event }, index) => [
-            [`invitation${index}`, invitationStore.parts.settle(invitation.call_id, invitation.user_id, to, at)],
+          pending.flatMap(({ invitation, to, at, unwritten, event }, index) => [
+            [
+              `invitation${index}`,
+              unwritten
+                ? invitationStore.parts.create({ ...invitation, state: to, updated_at: at })
+                : invitationStore.parts.settle(invitation.call_id, invitation.user_id, to, at),
+            ],
             [`event${index}`, eventPart(event)],
           ]),
         ),
       );
-      if (outcome.ok) return pending.map(({ invitation, to, at }) => ({ invitation, to, at }));
+      if (outcome.ok) return pending.map(({ event: _, ...settlement }) => settlement);
       const { failed } = outcome;
       const stillRinging = pending.filter((_, index) => !conditionFailedOn(failed[`invitation${index}`]));
       // Only conflicts with other transactions: the same batch again, after a pause.
@@ -135,6 +142,37 @@ function settleBatch(batch: Settlement[]): Promise<Settlement[]> {
 /** ringing → `to` with its event in one transaction; false when it was no longer ringing (someone else settled it). */
 export async function settleInvitation(invitation: InvitationRecord, to: Settlement['to'], at: string): Promise<boolean> {
   return (await settleInvitations([{ invitation, to, at }])).length === 1;
+}
+
+/**
+ * The ended call's invitations still ringing, stored as what readers already see (cancelled, or
+ * missed if their time ran out first), each with its event; members the list names whose
+ * invitation was never written are written so, and get their event too.
+ */
+export function settleEndedCall(call: CallRecord, invitations: InvitationRecord[], invited: string[] | undefined, nowMs: number) {
+  const stored = new Set(invitations.map((invitation) => invitation.user_id));
+  const unwritten = (invited ?? [])
+    .filter((userId) => !stored.has(userId))
+    .map(
+      (userId): InvitationRecord => ({
+        call_id: call.call_id,
+        thread_id: call.thread_id,
+        call_type: call.call_type,
+        initiator_id: call.initiator_id,
+        started_at: call.started_at,
+        user_id: userId,
+        state: 'ringing',
+        updated_at: call.started_at,
+        ring_expires_at: call.ring_expires_at ?? call.started_at,
+      }),
+    );
+  return settleInvitations([
+    ...invitations.flatMap((invitation) => settlementIfOver(invitation, call, nowMs) ?? []),
+    ...unwritten.flatMap((invitation) => {
+      const settlement = settlementIfOver(invitation, call, nowMs);
+      return settlement ? [{ ...settlement, unwritten: true }] : [];
+    }),
+  ]);
 }
 
 /** What a reader already sees for a ringing invitation whose time or call is over (missed or cancelled), to store. */
