@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devApi, waitFor } from '../support/dev-server';
 import { PLUGINS_HELP } from './prosody';
 import { bearer, enterRoom, startJitsiStack, type InRoom, type JitsiStack, type TappedRequest } from './stack';
-import { MUC_USER, type XmppClient } from './xmpp-client';
+import { joinRoom, MUC_USER, type XmppClient } from './xmpp-client';
 
 // End to end through the service: the real local server mints the tokens (start and join
 // responses), Prosody runs the shipped ops/jitsi configuration, event_sync posts to the
@@ -48,6 +48,7 @@ interface Session {
 }
 interface CallLog {
   status: string;
+  started_at: string;
   ended_at: string | null;
   end_reason: string | null;
   ended_by: string | null;
@@ -118,6 +119,11 @@ describe('Jitsi and the service end to end', () => {
     expect(tina).toMatchObject({ ok: true, affiliation: 'owner', role: 'moderator' });
     const sam = await enterRoom(stack, student.body.token, student.body.room, 'Sam', clients);
     expect(sam).toMatchObject({ ok: false, error: 'registration-required' });
+    // The host admits the student (what Jitsi's lobby approval does): in as a member, not a moderator.
+    await tina.client.iq(
+      `<iq type='set' id='ID' to='${tina.roomJid}'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member' jid='${sam.client.jid.split('/')[0]}'/></query></iq>`,
+    );
+    expect(await joinRoom(sam.client, sam.roomJid, sam.nick, 'Sam')).toMatchObject({ ok: true, affiliation: 'member', role: 'participant' });
   });
 
   it("closes the session of a client that drops its connection as disconnected, at Jitsi's time", async () => {
@@ -162,8 +168,9 @@ describe('Jitsi and the service end to end', () => {
     }, 15_000);
 
     expect(log).toMatchObject({ end_reason: 'room_empty', ended_by: null });
-    // Jitsi's time: the room's destroyed_at, not when the service got round to it.
-    expect(log.ended_at).toBe(jitsiTime(destroyed.body?.destroyed_at));
+    // Jitsi's time: the room's destroyed_at (whole seconds), never before the call started.
+    const destroyedAt = Date.parse(jitsiTime(destroyed.body?.destroyed_at));
+    expect(log.ended_at).toBe(new Date(Math.max(destroyedAt, Date.parse(log.started_at))).toISOString());
     expect(log.participants.map((session) => session.user_id).sort()).toEqual(['alice', 'bob']);
     for (const session of log.participants) {
       expect(session.left_reason).toBe('disconnected');
