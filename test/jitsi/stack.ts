@@ -15,7 +15,8 @@ import { joinRoom, XmppClient } from './xmpp-client';
 export interface TappedRequest {
   method: string;
   path: string;
-  authorization: string | undefined;
+  /** Whether it carried `Authorization: Bearer <events secret>` (the header itself is not kept: failures print requests). */
+  authorized: boolean;
   body: Record<string, unknown> | undefined;
   /** The real server's status code. */
   status: number;
@@ -29,7 +30,7 @@ export interface Tap {
   stop(): Promise<void>;
 }
 
-async function startTap(): Promise<Tap> {
+async function startTap(eventsSecret: string): Promise<Tap> {
   const requests: TappedRequest[] = [];
   let waiters: Array<{ match: (request: TappedRequest) => boolean; resolve: (request: TappedRequest) => void }> = [];
   const tap: Tap = {
@@ -91,7 +92,7 @@ async function startTap(): Promise<Tap> {
         } catch {
           parsed = undefined;
         }
-        const tapped = { method, path, authorization: request.headers.authorization, body: parsed, status };
+        const tapped = { method, path, authorized: request.headers.authorization === `Bearer ${eventsSecret}`, body: parsed, status };
         requests.push(tapped);
         const waiter = waiters.find((candidate) => candidate.match(tapped));
         if (waiter) {
@@ -113,9 +114,6 @@ export interface JitsiStack {
   focus: XmppClient;
   domain: string;
   muc: string;
-  eventsSecret: string;
-  /** Service-side values the server was started with (the same ones Prosody was rendered with). */
-  serviceEnv: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -132,7 +130,7 @@ export interface StackOptions {
 
 export async function startJitsiStack(options: StackOptions): Promise<JitsiStack> {
   const eventsSecret = randomBytes(24).toString('hex');
-  const tap = await startTap();
+  const tap = await startTap(eventsSecret);
   let prosody: RunningProsody | undefined;
   let focus: XmppClient | undefined;
   let server: ReadyDevServer | undefined;
@@ -156,6 +154,7 @@ export async function startJitsiStack(options: StackOptions): Promise<JitsiStack
       API_URL: tap.url,
       JITSI_EVENTS_SECRET: eventsSecret,
     });
+    // The service's side of the same values Prosody was rendered with.
     const serviceEnv = {
       PORT: String(await freePort()),
       DATA_DIR: options.dataDir,
@@ -174,8 +173,10 @@ export async function startJitsiStack(options: StackOptions): Promise<JitsiStack
     const focusPassword = randomBytes(12).toString('hex');
     prosody.register('focus', `auth.${options.domain}`, focusPassword);
     focus = await startFocus({ websocketUrl: prosody.websocketUrl, domain: options.domain, password: focusPassword });
-    return { prosody, server, tap, focus, domain: options.domain, muc: `conference.${options.domain}`, eventsSecret, serviceEnv, stop };
+    return { prosody, server, tap, focus, domain: options.domain, muc: `conference.${options.domain}`, stop };
   } catch (error) {
+    // A server that never became ready is not in `server`: its process group goes too.
+    killStartedDevServers();
     await stop();
     throw error;
   }
