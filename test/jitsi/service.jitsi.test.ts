@@ -99,16 +99,19 @@ const jitsiTime = (unixSeconds: unknown) => new Date(Number(unixSeconds) * 1000)
 const intoNextSecond = (afterMs: number) => waitFor(() => Date.now() >= (Math.floor(afterMs / 1000) + 1) * 1000, 2_000);
 
 describe('Jitsi and the service end to end', () => {
-  it("gives the call's initiator and a member the affiliation of their role, from the service's own tokens", async () => {
-    const { callId, room, start } = await startThreadCall('alice', ['bob']);
+  it("gives the call's initiator and a thread moderator the room, and a member a seat, from the service's own tokens", async () => {
+    const { threadId, callId, room, start } = await startThreadCall('alice', ['bob', 'carol']);
+    expect((await api('PUT', `/api/threads/${threadId}/members/carol`, 'alice', { role: 'moderator' })).status).toBe(200);
     const join = await joinCall(callId, 'bob');
-    expect(start.is_moderator).toBe(true);
-    expect(join.is_moderator).toBe(false);
-    expect(join.room).toBe(room);
+    const moderatorJoin = await joinCall(callId, 'carol');
+    expect([start.is_moderator, moderatorJoin.is_moderator, join.is_moderator]).toEqual([true, true, false]);
+    expect([join.room, moderatorJoin.room]).toEqual([room, room]);
 
     const alice = await enterRoom(stack, start.jitsi.token, room, 'Alice', clients);
     const bob = await enterRoom(stack, join.jitsi.token, room, 'Bob', clients);
+    const carol = await enterRoom(stack, moderatorJoin.jitsi.token, room, 'Carol', clients);
     expect(alice).toMatchObject({ ok: true, affiliation: 'owner', role: 'moderator' });
+    expect(carol).toMatchObject({ ok: true, affiliation: 'owner', role: 'moderator' });
     expect(bob).toMatchObject({ ok: true, affiliation: 'member', role: 'participant' });
   });
 
