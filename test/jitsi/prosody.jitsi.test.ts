@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../../shared/config';
@@ -10,9 +10,9 @@ import { nickFromOccupantJid } from '../../shared/jitsi/occupant';
 import { publicKeyFileName } from '../../shared/jitsi/system-token';
 import { NO_FEATURES, type JitsiRole } from '../../shared/jitsi/token';
 import { getSecretsProvider } from '../../shared/secrets/provider';
-import { startApiStub, type ApiStub, type ReceivedEvent } from './api-stub';
-import { requestConference, startFocus } from './focus';
-import { PLUGINS_HELP, startProsody, type RunningProsody } from './prosody';
+import { requestConference } from './focus';
+import { PLUGINS_HELP } from './prosody';
+import { startJitsiStack, type JitsiStack, type TappedRequest } from './stack';
 import { joinRoom, MUC_USER, SaslFailure, XmppClient } from './xmpp-client';
 
 const pluginsRoot = process.env.JITSI_PROSODY_PLUGINS;
@@ -26,37 +26,33 @@ const student: JitsiRole = { kind: 'lobby-member', features: NO_FEATURES };
 const config = getConfig();
 const domain = config.JITSI_DOMAIN;
 const muc = mucDomainOf(config);
-const eventsSecret = randomBytes(24).toString('hex');
-let prosody: RunningProsody;
-let stub: ApiStub;
-let focus: XmppClient;
+let stack: JitsiStack;
 let jitsi: JitsiHttpApi;
 const clients: XmppClient[] = [];
 
+// Prosody talks to the real local server, which shares this process's DATA_DIR: the system key
+// made here (before the server starts) is the one it serves, so this process's system tokens,
+// signed by the service's own code, are checked against the served key.
 beforeAll(async () => {
-  const systemKey = await getSecretsProvider().jitsiSystemKey();
-  stub = await startApiStub(systemKey);
-  prosody = await startProsody({
+  await getSecretsProvider().jitsiSystemKey();
+  stack = await startJitsiStack({
     pluginsRoot,
-    JITSI_DOMAIN: domain,
-    JITSI_APP_ID: config.JITSI_APP_ID,
-    JITSI_APP_SECRET: config.JITSI_JWT_SECRET ?? '',
-    JITSI_JWT_AUDIENCE: config.JITSI_JWT_AUDIENCE,
-    API_URL: stub.url,
-    JITSI_EVENTS_SECRET: eventsSecret,
+    dataDir: config.DATA_DIR,
+    domain,
+    appId: config.JITSI_APP_ID,
+    audience: config.JITSI_JWT_AUDIENCE,
+    jwtSecret: config.JITSI_JWT_SECRET ?? '',
+    systemKid: config.JITSI_SYSTEM_KID,
   });
-  const focusPassword = randomBytes(12).toString('hex');
-  prosody.register('focus', `auth.${domain}`, focusPassword);
-  focus = await startFocus({ websocketUrl: prosody.websocketUrl, domain, password: focusPassword });
-  jitsi = jitsiHttpApiFromConfig({ ...config, JITSI_INTERNAL_URL: prosody.httpUrl }, getSecretsProvider()) as JitsiHttpApi;
-});
+  jitsi = jitsiHttpApiFromConfig({ ...config, JITSI_INTERNAL_URL: stack.prosody.httpUrl }, getSecretsProvider()) as JitsiHttpApi;
+}, 120_000);
 
 afterAll(async () => {
   for (const client of clients) client.drop();
-  focus?.drop();
-  await prosody?.stop();
-  await stub?.stop();
-});
+  await stack?.stop();
+  // The local server kept its DynamoDB Local files there.
+  rmSync(config.DATA_DIR, { recursive: true, force: true });
+}, 60_000);
 
 const person = (userId: string, name: string): Caller => ({ userId, name, email: `${userId}@example.com`, roles: new Set(), isAdmin: false });
 const newRoom = () => `room-${randomBytes(8).toString('hex')}`;
@@ -64,7 +60,7 @@ const newRoom = () => `room-${randomBytes(8).toString('hex')}`;
 /** What Jitsi's web client does with the service's join info: log in with the token, ask focus, join. */
 async function joinAs(caller: Caller, role: JitsiRole, room: string, nowMs = Date.now()) {
   const { token } = await mintTokenFor(caller, room, role, nowMs);
-  const client = await XmppClient.connect({ url: prosody.websocketUrl, domain: `token.${domain}`, token, room });
+  const client = await XmppClient.connect({ url: stack.prosody.websocketUrl, domain: `token.${domain}`, token, room });
   clients.push(client);
   const roomJid = `${room}@${muc}`;
   await requestConference(client, domain, roomJid);
@@ -113,14 +109,17 @@ describe('Jitsi with the shipped Prosody configuration', () => {
     const [aliceGone, bobGone] = await Promise.all([aliceOut, bobOut]);
     expect(aliceGone.getChild('x', MUC_USER)?.getChild('destroy')).toBeDefined();
     expect(bobGone.getChild('x', MUC_USER)?.getChild('destroy')).toBeDefined();
-    expect(stub.keyRequests).toContain(publicKeyFileName(config.JITSI_SYSTEM_KID));
+    // Prosody fetched the system key from the service's key route.
+    expect(stack.tap.requests).toContainEqual(
+      expect.objectContaining({ method: 'GET', path: `/api/jitsi/keys/${publicKeyFileName(config.JITSI_SYSTEM_KID)}`, status: 200 }),
+    );
     await expect(jitsi.endMeeting(room)).resolves.toEqual({ ok: false, reason: 'not_found', status: 404 });
   });
 
   it('refuses an end-meeting signed with another key', async () => {
     const room = newRoom();
     await joinAs(person('alice', 'Alice'), host, room);
-    const forged = jitsiHttpApiFromConfig({ ...config, JITSI_INTERNAL_URL: prosody.httpUrl }, {
+    const forged = jitsiHttpApiFromConfig({ ...config, JITSI_INTERNAL_URL: stack.prosody.httpUrl }, {
       ...getSecretsProvider(),
       jitsiSystemKey: async () => ({ ...(await getSecretsProvider().jitsiSystemKey()), kid: 'unknown-kid' }),
     });
@@ -144,31 +143,32 @@ describe('Jitsi with the shipped Prosody configuration', () => {
 
   it('posts room and occupant events to the API, including a dropped connection as left', async () => {
     const room = newRoom();
-    const forRoom = (path: string, extra: (event: ReceivedEvent) => boolean = () => true) => (event: ReceivedEvent) =>
-      event.path === `/api/jitsi/events/${path}` && event.body.room_name === room && extra(event);
+    const forRoom = (path: string, extra: (event: TappedRequest) => boolean = () => true) => (event: TappedRequest) =>
+      event.path === `/api/jitsi/events/${path}` && event.body?.room_name === room && extra(event);
     const alice = await joinAs(person('alice', 'Alice'), host, room);
     const bob = await joinAs(person('bob', 'Bob'), member, room);
-    const occupantId = (id: string) => (event: ReceivedEvent) => (event.body.occupant as { id?: string } | undefined)?.id === id;
+    const occupantId = (id: string) => (event: TappedRequest) => (event.body?.occupant as { id?: string } | undefined)?.id === id;
 
-    const created = await stub.waitForEvent(forRoom('room/created'));
-    const joined = await stub.waitForEvent(forRoom('occupant/joined', occupantId('bob')));
+    const created = await stack.tap.waitFor(forRoom('room/created'));
+    const joined = await stack.tap.waitFor(forRoom('occupant/joined', occupantId('bob')));
     bob.client.drop();
-    const left = await stub.waitForEvent(forRoom('occupant/left', occupantId('bob')));
+    const left = await stack.tap.waitFor(forRoom('occupant/left', occupantId('bob')));
     await alice.client.close();
-    const destroyed = await stub.waitForEvent(forRoom('room/destroyed'));
+    const destroyed = await stack.tap.waitFor(forRoom('room/destroyed'));
 
-    for (const event of [created, joined, left, destroyed]) expect(event.authorization).toBe(`Bearer ${eventsSecret}`);
+    // Each carries the events secret, and the service acknowledges a room that is none of its calls (204, ignored).
+    for (const event of [created, joined, left, destroyed]) expect(event).toMatchObject({ authorized: true, status: 204 });
     expect(created.body).toMatchObject({ event_name: 'muc-room-created', room_jid: `${room}@${muc}`, is_breakout: false });
     expect(joined.body).toMatchObject({
       event_name: 'muc-occupant-joined',
       occupant: { id: 'bob', name: 'Bob', email: 'bob@example.com', occupant_jid: bob.client.jid },
     });
-    expect(nickFromOccupantJid(String((joined.body.occupant as { occupant_jid: string }).occupant_jid))).toBe(bob.nick);
+    expect(nickFromOccupantJid(String((joined.body?.occupant as { occupant_jid: string }).occupant_jid))).toBe(bob.nick);
     expect(left.body).toMatchObject({ event_name: 'muc-occupant-left', occupant: { id: 'bob', occupant_jid: bob.client.jid } });
-    const leftOccupant = left.body.occupant as { joined_at: number; left_at: number };
+    const leftOccupant = left.body?.occupant as { joined_at: number; left_at: number };
     expect(leftOccupant.left_at).toBeGreaterThanOrEqual(leftOccupant.joined_at);
     expect(destroyed.body).toMatchObject({ event_name: 'muc-room-destroyed', room_name: room });
-    expect((destroyed.body.all_occupants as Array<{ id?: string }>).map((occupant) => occupant.id).sort()).toEqual(['alice', 'bob']);
+    expect((destroyed.body?.all_occupants as Array<{ id?: string }>).map((occupant) => occupant.id).sort()).toEqual(['alice', 'bob']);
 
     const recorded = { 'room-created': created, 'occupant-joined': joined, 'occupant-left': left, 'room-destroyed': destroyed };
     for (const [name, event] of Object.entries(recorded)) {
