@@ -38,6 +38,17 @@ describe('applyPresence', () => {
     expect(run([left('a', 10, 70), joined('a', 10)])).toEqual(run([joined('a', 10), left('a', 10, 70)]));
   });
 
+  it('gives the same state for a left without its join time (JaaS) before or after its joined: the earliest join wins', () => {
+    // JaaS's PARTICIPANT_LEFT carries one timestamp: its joinedAt is the left time.
+    const jaasLeft = left('a', 70, 70);
+    const inOrder = run([joined('a', 10), jaasLeft]);
+    expect(inOrder.sessions).toEqual([{ joined_at: at(10), left_at: at(70), left_reason: 'disconnected' }]);
+    expect(run([jaasLeft, joined('a', 10)])).toEqual(inOrder);
+    expect(run([jaasLeft, joined('a', 10), jaasLeft, joined('a', 10)])).toEqual(inOrder);
+    expect(applyPresence(inOrder, joined('a', 10))).toBeUndefined();
+    expect(applyPresence(inOrder, joined('a', 20))).toBeUndefined();
+  });
+
   it('keeps the session open while a second device is in the room', () => {
     const state = run([joined('phone', 10), joined('laptop', 20), left('phone', 10, 30)]);
     expect(state.open_joined_at).toBe(at(10));

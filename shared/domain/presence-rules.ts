@@ -34,8 +34,10 @@ export function applyPresence(state: PresenceState, event: PresenceEvent, endedA
   const known = state.occupants[event.occupant];
   let occupants: Record<string, OccupantRecord>;
   if (event.kind === 'joined') {
-    if (known) return undefined;
-    occupants = { ...state.occupants, [event.occupant]: { joined_at: event.joinedAt } };
+    // A join already known changes nothing, unless it is earlier than what a left (which did not
+    // carry its join time: JaaS's PARTICIPANT_LEFT) recorded: the earliest join wins.
+    if (known && ms(known.joined_at) <= ms(event.joinedAt)) return undefined;
+    occupants = { ...state.occupants, [event.occupant]: { ...known, joined_at: event.joinedAt } };
   } else {
     if (known?.left_at) return undefined;
     // A skewed clock never gives a negative interval.

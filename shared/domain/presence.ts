@@ -9,7 +9,7 @@ import { parseGate } from '../db/live-classes';
 import { parseParticipant, presenceWritePart, type ParticipantRecord } from '../db/participants';
 import { transaction } from '../db/transaction';
 import { endCallBySystem } from './calls';
-import { applyPresence, type PresenceEvent, type PresenceState } from './presence-rules';
+import { applyPresence, occupantsInRoom, type PresenceEvent, type PresenceState } from './presence-rules';
 
 // Jitsi's presence (event_sync, JaaS webhooks) applied to the room engine's sessions. A room is
 // found from its name in one read (the ROOM# item a call or class claims when it is created);
@@ -54,11 +54,12 @@ const stateOf = (participant: ParticipantRecord | undefined): PresenceState => (
   occupants: participant?.occupants ?? {},
 });
 
-async function applyTo(target: Target, userId: string, event: PresenceEvent): Promise<void> {
+async function applyTo(target: Target, userId: string, events: PresenceEvent | PresenceEvent[]): Promise<void> {
   await retryOnConflict(async () => {
     const seat = await loadSeat(target, userId);
     if (!seat) return undefined;
-    const next = applyPresence(stateOf(seat.participant), event, seat.endedAt);
+    let next: PresenceState | undefined;
+    for (const event of [events].flat()) next = applyPresence(next ?? stateOf(seat.participant), event, seat.endedAt) ?? next;
     if (!next) return undefined;
     const outcome = await transaction({ session: presenceWritePart(seat.key, userId, seat.participant, next) });
     return outcome.ok ? undefined : RETRY;
@@ -102,12 +103,20 @@ export async function roomDestroyed(roomName: string, destroyedAt: string, occup
       participants
         .filter((participant) => participant.open_joined_at)
         .map((participant) =>
-          applyTo(target, participant.user_id, {
-            kind: 'left',
-            occupant: `room-destroyed:${destroyedAt}`,
-            joinedAt: participant.open_joined_at as string,
-            leftAt: destroyedAt,
-          }),
+          applyTo(target, participant.user_id, [
+            // Occupants never reported as left (JaaS's ROOM_DESTROYED lists none) left with the room;
+            // one that joined after it is in a later meeting of the same room and stays.
+            ...occupantsInRoom(participant.occupants)
+              .map((jid) => ({ jid, joinedAt: participant.occupants?.[jid]?.joined_at as string }))
+              .filter(({ joinedAt }) => Date.parse(joinedAt) <= Date.parse(destroyedAt))
+              .map(({ jid, joinedAt }): PresenceEvent => ({ kind: 'left', occupant: jid, joinedAt, leftAt: destroyedAt })),
+            {
+              kind: 'left',
+              occupant: `room-destroyed:${destroyedAt}`,
+              joinedAt: participant.open_joined_at as string,
+              leftAt: destroyedAt,
+            },
+          ]),
         ),
     );
     await endCallBySystem(target.id, { reason: 'room_empty' }, destroyedAt);
