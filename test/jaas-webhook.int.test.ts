@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../shared/config';
+import { relayOutboxOnce } from '../shared/events/local-relay';
+import type { WebhookEvent } from '../shared/webhooks/envelope';
 import { signJaasPayload } from '../shared/http/jaas-signature';
 import { envSecretsProvider, setSecretsProviderForTests } from '../shared/secrets/provider';
 import { call, setupApi, type TestUser } from './support/api';
@@ -63,6 +65,13 @@ function deliver(body: object, { secret = SECRET, t = nowSeconds(), header }: { 
   });
 }
 
+const delivered: WebhookEvent[] = [];
+/** The events written so far, read back as the local server delivers them (the local relay over the outbox). */
+async function eventsOf(callId: string, user: string) {
+  await relayOutboxOnce([(event) => void delivered.push(event)]);
+  return delivered.filter((event) => event.data.call_id === callId && event.data.user_id === user && event.type.startsWith('Participant'));
+}
+
 const log = async (callId: string) => (await call('calls.log', { as: alice, params: { call_id: callId } })).body;
 const sessionsOf = async (callId: string, user: string) => (await log(callId)).participants.filter((p: any) => p.user_id === user);
 
@@ -75,8 +84,9 @@ describe('JaaS webhooks: signature', () => {
     expect((await deliver(body)).status).toBe(204);
     const refused = [
       await deliver(body, { secret: 'another-secret-0123456789abcdef' }),
-      await deliver(body, { t: t - 301 }),
-      await deliver(body, { t: t + 301 }),
+      // Beyond the 300 s tolerance with room for a slow run (the exact boundary: jaas-signature.test.ts).
+      await deliver(body, { t: t - 360 }),
+      await deliver(body, { t: t + 360 }),
       await deliver(body, { header: '' }),
       await deliver(body, { header: `t=${t}` }),
       // A scheme other than v1 is ignored, even with the right HMAC.
@@ -181,5 +191,37 @@ describe('JaaS webhooks: presence', () => {
     ];
     for (const body of ignored) expect((await deliver(body)).status).toBe(204);
     expect(await log(callId)).toEqual(before);
+  });
+});
+
+describe('JaaS webhooks: ParticipantJoined / ParticipantLeft', () => {
+  it('writes one ParticipantJoined and one ParticipantLeft per session Jitsi opened and closed, whatever the duplicates and order', async () => {
+    const { callId, room, startedMs } = await activeCall();
+    const joinedA = payload('PARTICIPANT_JOINED', room, startedMs + 1000, device(bob.sub, 'f0f0f0f0'));
+    const leftA = payload('PARTICIPANT_LEFT', room, startedMs + 21_000, device(bob.sub, 'f0f0f0f0'));
+    const joinedB = payload('PARTICIPANT_JOINED', room, startedMs + 40_000, device(bob.sub, 'f1f1f1f1'));
+    const leftB = payload('PARTICIPANT_LEFT', room, startedMs + 50_000, device(bob.sub, 'f1f1f1f1'));
+    for (const body of [joinedA, joinedA, leftB, leftA, joinedB, leftA, joinedB, leftB]) expect((await deliver(body)).status).toBe(204);
+    const sessions = await sessionsOf(callId, bob.sub);
+    expect(sessions.map((session: any) => [session.joined_at, session.left_at])).toEqual([
+      [iso(startedMs + 1000), iso(startedMs + 21_000)],
+      [iso(startedMs + 40_000), iso(startedMs + 50_000)],
+    ]);
+    const events = await eventsOf(callId, bob.sub);
+    expect(events.filter((event) => event.type === 'ParticipantJoined')).toHaveLength(2);
+    const left = events.filter((event) => event.type === 'ParticipantLeft');
+    expect(left.map((event) => event.data.left_at).sort()).toEqual([iso(startedMs + 21_000), iso(startedMs + 50_000)]);
+    expect(left.every((event) => event.data.left_reason === 'disconnected' && event.data.thread_id)).toBe(true);
+  });
+
+  it('writes only a ParticipantLeft when Jitsi closes the session the API opened (calls.start), however often it is told', async () => {
+    const { callId, room, startedMs } = await activeCall();
+    const before = (await eventsOf(callId, alice.sub)).length;
+    const joined = payload('PARTICIPANT_JOINED', room, startedMs + 500, device(alice.sub, 'f2f2f2f2'));
+    const left = payload('PARTICIPANT_LEFT', room, startedMs + 30_000, device(alice.sub, 'f2f2f2f2'));
+    for (const body of [joined, left, joined, left]) await deliver(body);
+    const added = (await eventsOf(callId, alice.sub)).slice(before);
+    expect(added.map((event) => event.type)).toEqual(['ParticipantLeft']);
+    expect(added[0]!.data).toMatchObject({ left_at: iso(startedMs + 30_000), left_reason: 'disconnected' });
   });
 });

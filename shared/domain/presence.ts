@@ -7,9 +7,18 @@ import { getItem, getItemsInOrder, retryOnConflict, RETRY } from '../db/items';
 import { keys, participantShard, type ItemKey } from '../db/keys';
 import { parseGate } from '../db/live-classes';
 import { parseParticipant, presenceWritePart, type ParticipantRecord } from '../db/participants';
-import { transaction } from '../db/transaction';
+import { transaction, type Parts } from '../db/transaction';
 import { endCallBySystem } from './calls';
-import { applyPresence, occupantsInRoom, type PresenceEvent, type PresenceState } from './presence-rules';
+import { eventPart, newEvent } from '../events/outbox';
+import {
+  applyPresence,
+  occupantsInRoom,
+  sessionTransitions,
+  type EventMarks,
+  type PresenceEvent,
+  type PresenceState,
+} from './presence-rules';
+import { secondsBetween } from './room-rules';
 
 // Jitsi's presence (event_sync, JaaS webhooks) applied to the room engine's sessions. A room is
 // found from its name in one read (the ROOM# item a call or class claims when it is created);
@@ -33,18 +42,30 @@ async function targetOf(roomName: string): Promise<Target | undefined> {
 async function loadSeat(
   target: Target,
   userId: string,
-): Promise<{ key: ItemKey; endedAt: string | undefined; participant: ParticipantRecord | undefined } | undefined> {
+): Promise<
+  { key: ItemKey; ids: Record<string, string>; endedAt: string | undefined; participant: ParticipantRecord | undefined } | undefined
+> {
   if (target.kind === 'call') {
     const { call, participant } = await callStore.loadWithParticipant(target.id, userId);
     if (!call) return undefined;
-    return { key: keys.callParticipant(target.id, userId), endedAt: call.status === 'ended' ? call.ended_at : undefined, participant };
+    return {
+      key: keys.callParticipant(target.id, userId),
+      ids: { call_id: call.call_id, thread_id: call.thread_id },
+      endedAt: call.status === 'ended' ? call.ended_at : undefined,
+      participant,
+    };
   }
   const shard = participantShard(userId);
   const key = keys.liveClassParticipant(target.id, shard, userId);
   const [gateItem, participantItem] = await getItemsInOrder([keys.liveClassGate(target.id, shard), key]);
   const gate = parseGate(gateItem);
   if (!gate) return undefined;
-  return { key, endedAt: gate.status === 'ended' ? gate.ended_at : undefined, participant: parseParticipant(participantItem) };
+  return {
+    key,
+    ids: { live_class_id: gate.live_class_id, course_id: gate.course_id },
+    endedAt: gate.status === 'ended' ? gate.ended_at : undefined,
+    participant: parseParticipant(participantItem),
+  };
 }
 
 const stateOf = (participant: ParticipantRecord | undefined): PresenceState => ({
@@ -61,9 +82,44 @@ async function applyTo(target: Target, userId: string, events: PresenceEvent | P
     let next: PresenceState | undefined;
     for (const event of [events].flat()) next = applyPresence(next ?? stateOf(seat.participant), event, seat.endedAt) ?? next;
     if (!next) return undefined;
-    const outcome = await transaction({ session: presenceWritePart(seat.key, userId, seat.participant, next) });
+    const { parts, marks } = sessionEventParts(stateOf(seat.participant), next, seat.participant?.presence_events, seat.ids, userId);
+    const outcome = await transaction({
+      session: presenceWritePart(seat.key, userId, seat.participant, { ...next, presence_events: marks }),
+      ...parts,
+    });
     return outcome.ok ? undefined : RETRY;
   });
+}
+
+/**
+ * ParticipantJoined / ParticipantLeft for the sessions this change opened or closed, as parts of
+ * the same transaction as the session write (as the room engine's joins and leaves write them):
+ * a retried or reordered delivery that changes no session writes none.
+ */
+function sessionEventParts(
+  prev: PresenceState,
+  next: PresenceState,
+  seenMarks: EventMarks | undefined,
+  ids: Record<string, string>,
+  userId: string,
+): { parts: Parts; marks: EventMarks } {
+  const { joined, left, marks } = sessionTransitions(prev, next, seenMarks);
+  const parts: Parts = {};
+  joined.forEach((joinedAt, index) => {
+    parts[`joined${index}`] = eventPart(newEvent('ParticipantJoined', { ...ids, user_id: userId, joined_at: joinedAt }, joinedAt));
+  });
+  left.forEach((session, index) => {
+    const data = {
+      ...ids,
+      user_id: userId,
+      joined_at: session.joined_at,
+      left_at: session.left_at,
+      duration_seconds: secondsBetween(session.joined_at, session.left_at),
+      left_reason: session.left_reason,
+    };
+    parts[`left${index}`] = eventPart(newEvent('ParticipantLeft', data, session.left_at));
+  });
+  return { parts, marks };
 }
 
 export interface OccupantReport {
