@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { Item } from '../db/client';
 import { getConfig } from '../config';
 import { callStore } from '../db/calls';
-import { queueEmptyLiveClass } from '../db/live-class-sweep';
+import { markPresenceReported, queueEmptyLiveClass } from '../db/live-class-sweep';
 import { getItem, getItemsInOrder, retryOnConflict, RETRY } from '../db/items';
 import { keys, participantShard, type ItemKey } from '../db/keys';
 import { parseGate } from '../db/live-classes';
@@ -25,7 +25,11 @@ import { secondsBetween } from './room-rules';
 // rooms that are not ours are acknowledged and ignored. Every write is conditional on the
 // participant item as read and retried, so concurrent events and API calls never lose a change.
 
-const RoomPointer = z.looseObject({ call_id: z.optional(z.string()), live_class_id: z.optional(z.string()) });
+const RoomPointer = z.looseObject({
+  call_id: z.optional(z.string()),
+  live_class_id: z.optional(z.string()),
+  presence_reported: z.optional(z.boolean()),
+});
 
 type Target = { kind: 'call'; id: string } | { kind: 'live_class'; id: string };
 
@@ -34,7 +38,11 @@ async function targetOf(roomName: string): Promise<Target | undefined> {
   if (!item) return undefined;
   const pointer = RoomPointer.parse(item);
   if (pointer.call_id) return { kind: 'call', id: pointer.call_id };
-  if (pointer.live_class_id) return { kind: 'live_class', id: pointer.live_class_id };
+  if (pointer.live_class_id) {
+    // Once per class: the sweeper closes never-connected joins only in rooms Jitsi reports presence for.
+    if (!pointer.presence_reported) await markPresenceReported(roomName);
+    return { kind: 'live_class', id: pointer.live_class_id };
+  }
   return undefined;
 }
 
