@@ -211,15 +211,17 @@ describe('least privilege from each route access', () => {
     expect(grantsOf(synthesized, 'calls.token').find((statement) => statement.Sid === 'SecretsRead')!.Resource).toEqual(jitsiRef);
   });
 
-  it('lets exactly the end, removal and keys functions read the system key, and exactly the event_sync routes the events secret', () => {
+  it('lets exactly the end, removal and keys functions read the system key, exactly the event_sync routes the events secret, and the JaaS route its secret', () => {
     const synthesized = stacks.dev;
     const { stack } = synthesized;
-    const readersOf = (secret: 'jitsi-system' | 'jitsi-events') => {
+    const readersOf = (secret: 'jitsi-system' | 'jitsi-events' | 'jaas-webhook') => {
       const ref = { Ref: logicalId(stack, stack.secrets.secrets[secret]) };
       return [...stack.functions.keys()]
         .filter((id) =>
           grantsOf(synthesized, id).some(
-            (statement) => statement.Sid === 'SecretsRead' && [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(ref)),
+            (statement) =>
+              statement.Sid === 'SecretsRead' &&
+              [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(ref)),
           ),
         )
         .sort();
@@ -234,9 +236,13 @@ describe('least privilege from each route access', () => {
       const read = grantsOf(synthesized, id).find((statement) => statement.Sid === 'SecretsRead')!;
       expect(read.Resource).toEqual({ Ref: logicalId(stack, stack.secrets.secrets['jitsi-events']) });
     }
+    // The JaaS webhook route reads its signing secret and nothing else; nothing else reads it.
+    expect(readersOf('jaas-webhook')).toEqual(['jitsi.jaas-webhook']);
+    const jaasRead = grantsOf(synthesized, 'jitsi.jaas-webhook').find((statement) => statement.Sid === 'SecretsRead')!;
+    expect(jaasRead.Resource).toEqual({ Ref: logicalId(stack, stack.secrets.secrets['jaas-webhook']) });
   });
 
-  it('gives every function the system key and events secret ARNs, never a value', () => {
+  it('gives every function the system key, events secret and JaaS webhook secret ARNs, never a value', () => {
     const { stack, template } = stacks.dev;
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     expect(functions.length).toBeGreaterThan(0);
@@ -249,6 +255,10 @@ describe('least privilege from each route access', () => {
         Ref: logicalId(stack, stack.secrets.secrets['jitsi-events']),
       });
       expect(fn.Properties.Environment.Variables).not.toHaveProperty('JITSI_EVENTS_SECRET');
+      expect(fn.Properties.Environment.Variables.JAAS_WEBHOOK_SECRET_ARN).toEqual({
+        Ref: logicalId(stack, stack.secrets.secrets['jaas-webhook']),
+      });
+      expect(fn.Properties.Environment.Variables).not.toHaveProperty('JAAS_WEBHOOK_SECRET');
     }
   });
 
@@ -436,7 +446,7 @@ describe('stateful resources per stage', () => {
   });
 
   it('generates the secret placeholders in Secrets Manager, never in the template', () => {
-    stacks.prod.template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    stacks.prod.template.resourceCountIs('AWS::SecretsManager::Secret', 5);
     stacks.prod.template.allResourcesProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ GenerateStringKey: Match.anyValue() }),
       SecretString: Match.absent(),
@@ -464,7 +474,9 @@ describe('alarms watch the metrics the code emits', () => {
   });
 
   it('alarms on a burst of rejected presence events (20 in 5 minutes) and on any failed end-meeting', () => {
-    const alarms = Object.values(stacks.prod.template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE } }));
+    const alarms = Object.values(
+      stacks.prod.template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE } }),
+    );
     const byMetric = (name: string) => alarms.find((alarm) => alarm.Properties.MetricName === name)!.Properties;
     expect(byMetric(MetricName.PresenceEventRejected)).toMatchObject({ Threshold: 20, Period: 300, Statistic: 'Sum' });
     expect(byMetric(MetricName.JitsiEndMeetingFailed)).toMatchObject({ Threshold: 1, Period: 300, Statistic: 'Sum' });

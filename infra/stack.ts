@@ -113,6 +113,7 @@ export class CallsStack extends Stack {
         TURN_SECRET_ARN: this.secrets.secrets.turn.secretArn,
         JITSI_SYSTEM_KEY_SECRET_ARN: this.secrets.secrets['jitsi-system'].secretArn,
         JITSI_EVENTS_SECRET_ARN: this.secrets.secrets['jitsi-events'].secretArn,
+        JAAS_WEBHOOK_SECRET_ARN: this.secrets.secrets['jaas-webhook'].secretArn,
         EVENTS_MODE: 'eventbridge',
         EVENT_BUS_NAME: this.eventBus.eventBusName,
         RECORDINGS_KMS_KEY_ID: this.recordingsKey.keyArn,
@@ -133,6 +134,7 @@ export class CallsStack extends Stack {
         turn: this.secrets.secrets.turn.secretArn,
         'jitsi-system': this.secrets.secrets['jitsi-system'].secretArn,
         'jitsi-events': this.secrets.secrets['jitsi-events'].secretArn,
+        'jaas-webhook': this.secrets.secrets['jaas-webhook'].secretArn,
       },
       recordingsKeyArn: this.recordingsKey.keyArn,
     };
@@ -231,6 +233,7 @@ export class CallsStack extends Stack {
     new CfnOutput(this, 'TurnSecretArn', { value: this.secrets.secrets.turn.secretArn });
     new CfnOutput(this, 'JitsiSystemKeySecretArn', { value: this.secrets.secrets['jitsi-system'].secretArn });
     new CfnOutput(this, 'JitsiEventsSecretArn', { value: this.secrets.secrets['jitsi-events'].secretArn });
+    new CfnOutput(this, 'JaasWebhookSecretArn', { value: this.secrets.secrets['jaas-webhook'].secretArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });

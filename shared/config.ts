@@ -189,8 +189,10 @@ export const VARIABLES = {
   JITSI_EVENTS_SECRET_ARN: { kind: arn, source: 'stack' },
   /** Secrets Manager secret `{private_key, kid?}` of the system token (deployed; locally generated into `DATA_DIR`) */
   JITSI_SYSTEM_KEY_SECRET_ARN: { kind: arn, source: 'stack' },
-  /** JaaS webhook signing secret (JaaS deployments) */
+  /** JaaS webhook signing secret (JaaS deployments; without it `/api/jitsi/webhooks/jaas` answers 401) */
   JAAS_WEBHOOK_SECRET: { kind: secretText(16), secret: true, source: 'secret' },
+  /** Secrets Manager secret `{secret}` of the JaaS webhook signing secret (deployed; locally `JAAS_WEBHOOK_SECRET`) */
+  JAAS_WEBHOOK_SECRET_ARN: { kind: arn, source: 'stack' },
 
   /** coturn host name in the ICE servers */
   TURN_HOST: {

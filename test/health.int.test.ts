@@ -276,6 +276,7 @@ describe('the Jitsi probe and GET /api/calls/health/jitsi', () => {
       turnAuth: async () => ({ kind: 'none' }),
       jitsiSystemKey: () => Promise.reject(new Error('not used by the probe')),
       jitsiEventsSecret: () => Promise.reject(new Error('not used by the probe')),
+      jaasWebhookSecret: () => Promise.reject(new Error('not used by the probe')),
     });
     try {
       await runJobOnce('probes.jitsi');

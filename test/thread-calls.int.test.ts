@@ -449,6 +449,7 @@ describe('thread calls', () => {
       turnAuth: () => real.turnAuth(),
       jitsiSystemKey: () => real.jitsiSystemKey(),
       jitsiEventsSecret: () => real.jitsiEventsSecret(),
+      jaasWebhookSecret: () => real.jaasWebhookSecret(),
     });
     try {
       const response = await call('calls.token', { as: alice, params: { call_id: started.body.call_id } });

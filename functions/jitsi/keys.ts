@@ -1,12 +1,10 @@
-import { notFound } from '../../shared/errors';
+import { getConfig } from '../../shared/config';
 import { http } from '../../shared/http/handler';
 import { jitsiOperations } from '../../shared/http/operations/jitsi';
 import { pem } from '../../shared/http/responses';
-import { systemPublicKeyFor } from '../../shared/jitsi/system-token';
+import { servedSystemPublicKey } from '../../shared/jitsi/system-token';
 import { getSecretsProvider } from '../../shared/secrets/provider';
 
-export const handler = http(jitsiOperations['jitsi.keys']).handler(async ({ path }) => {
-  const key = systemPublicKeyFor(await getSecretsProvider().jitsiSystemKey(), path.file);
-  if (!key) throw notFound('Key');
-  return pem(key);
-});
+export const handler = http(jitsiOperations['jitsi.keys']).handler(async ({ path }) =>
+  pem(await servedSystemPublicKey(path.file, getConfig().JITSI_SYSTEM_KID, () => getSecretsProvider().jitsiSystemKey())),
+);

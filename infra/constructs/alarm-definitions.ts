@@ -76,9 +76,11 @@ export const emfAlarms: readonly EmfAlarmDefinition[] = [
     dimensionNames: DEFAULT_DIMENSION_NAMES,
     statistic: 'Sum',
     periodMinutes: 5,
-    // A burst, not a stray probe of the public route: Prosody with a wrong bearer fails every event.
+    // A burst, not a stray probe of the public route: Prosody with a wrong bearer (or JaaS with a
+    // secret not yet put) fails every event. One alarm for both sources: same metric, same cause.
     threshold: () => 20,
-    description: 'event_sync posts are rejected (wrong or missing bearer): presence is not being recorded, or someone is guessing.',
+    description:
+      'event_sync posts or JaaS webhooks are rejected (wrong or missing bearer, bad or stale X-Jaas-Signature): presence is not being recorded, or someone is guessing.',
   },
   {
     id: 'JitsiEndMeetingFailedAlarm',

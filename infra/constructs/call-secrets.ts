@@ -8,7 +8,8 @@ export interface CallSecretsProps {
 }
 
 /**
- * The Jitsi signing key, the TURN shared secret, the system token's key and the event_sync bearer. Secrets Manager generates a random
+ * The Jitsi signing key, the TURN shared secret, the system token's key, the event_sync bearer and the JaaS webhook
+ * signing secret. Secrets Manager generates a random
  * placeholder at creation, so no value is ever in the template or in context; operators set
  * the real values with `aws secretsmanager put-secret-value` (ops/deploy.md).
  */
@@ -56,7 +57,15 @@ export class CallSecrets extends Construct {
       'secret',
       64,
     );
-    for (const secret of [jitsi, turn, jitsiSystem, jitsiEvents]) {
+    // JaaS makes this one (its console's "Reveal secret"): until an operator puts it, the random
+    // placeholder verifies no webhook, so every JaaS webhook is refused (401), never accepted.
+    const jaasWebhook = generated(
+      'JaasWebhookSecret',
+      'JaaS webhook signing secret (X-Jaas-Signature) for /api/jitsi/webhooks/jaas: {"secret":"..."}',
+      'secret',
+      48,
+    );
+    for (const secret of [jitsi, turn, jitsiSystem, jitsiEvents, jaasWebhook]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
@@ -64,6 +73,6 @@ export class CallSecrets extends Construct {
           'operators rotate by hand (TURN keeps "previous" valid during the overlap), as ops/deploy.md describes.',
       });
     }
-    this.secrets = { jitsi, turn, 'jitsi-system': jitsiSystem, 'jitsi-events': jitsiEvents };
+    this.secrets = { jitsi, turn, 'jitsi-system': jitsiSystem, 'jitsi-events': jitsiEvents, 'jaas-webhook': jaasWebhook };
   }
 }

@@ -109,6 +109,16 @@ export const keys = {
   /** gsi4, only while a live class Jitsi reported empty is still live: by when it ends (LIVE_CLASS_EMPTY_MINUTES). */
   liveClassSweepIndex: (dueAt: string, liveClassId: string) => ({ gsi4pk: key('SWEEP', 'LIVECLASS'), gsi4sk: key(dueAt, liveClassId) }),
   liveClassSweepPartition: () => key('SWEEP', 'LIVECLASS'),
+  /**
+   * gsi4, on a live-class participant item from its API join until the sweeper checked it: joins
+   * by when Jitsi must have reported the user (PRESENCE_CONFIRM_SECONDS), spread over
+   * LIVE_CLASS_SHARDS partitions by user so a class's crowd of joins is not one index partition.
+   */
+  liveClassJoinConfirmIndex: (dueAt: string, liveClassId: string, userId: string) => ({
+    gsi4pk: key('SWEEP', 'LCJOIN', String(participantShard(userId))),
+    gsi4sk: key(dueAt, liveClassId, userId),
+  }),
+  liveClassJoinConfirmPartition: (shard: number) => key('SWEEP', 'LCJOIN', String(shard)),
   sweepBefore: (at: string) => key(at, '~'),
 
   /** The last result of a component's scheduled probe (overwritten each run, expires by TTL). */

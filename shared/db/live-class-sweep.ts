@@ -1,6 +1,7 @@
-import { tableName, toAttributes, toValues } from './client';
-import { dueInSweepQueue, updateIf } from './items';
-import { keys } from './keys';
+import { tableName, toAttributes, toValues, type Item } from './client';
+import { dueInSweepQueue, getItem, updateIf } from './items';
+import { keys, LIVE_CLASS_SHARDS, type ItemKey } from './keys';
+import { parseParticipant, type ParticipantRecord } from './participants';
 import { parseLiveClass, type LiveClassItem } from './live-classes';
 import type * as z from 'zod/mini';
 
@@ -42,3 +43,48 @@ export const unqueueLiveClass = (liveClassId: string, sweepKey: string): Promise
     ConditionExpression: 'gsi4sk = :seen',
     ExpressionAttributeValues: toValues({ ':seen': sweepKey }),
   });
+
+/** Up to `limit` live-class API joins per shard whose confirmation time passed (one Query of gsi4 per shard, side by side). */
+export async function dueLiveClassJoins(
+  now: string,
+  limit: number,
+): Promise<{ key: ItemKey; liveClassId: string; participant: ParticipantRecord; sweepKey: string }[]> {
+  const shards = Array.from({ length: LIVE_CLASS_SHARDS }, (_, shard) => shard);
+  const pages = await Promise.all(shards.map((shard) => dueInSweepQueue(keys.liveClassJoinConfirmPartition(shard), now, limit)));
+  return pages.flat().map((item) => ({
+    key: { pk: item.pk as string, sk: item.sk as string },
+    liveClassId: item.live_class_id as string,
+    participant: parseParticipant(item)!,
+    sweepKey: item.gsi4sk as string,
+  }));
+}
+
+/** Takes a checked join off the queue, only if its entry is still the one read (a rejoin moved it). */
+export const unqueueLiveClassJoin = (key: ItemKey, sweepKey: string): Promise<boolean> =>
+  updateIf({
+    TableName: tableName(),
+    Key: toAttributes(key),
+    UpdateExpression: 'REMOVE gsi4pk, gsi4sk',
+    ConditionExpression: 'gsi4sk = :seen',
+    ExpressionAttributeValues: toValues({ ':seen': sweepKey }),
+  });
+
+/** Marks a live class's room as one Jitsi reports presence for (on its ROOM# item, read with every presence event). */
+export const markPresenceReported = (roomName: string): Promise<boolean> =>
+  updateIf({
+    TableName: tableName(),
+    Key: toAttributes(keys.room(roomName.toLowerCase())),
+    UpdateExpression: 'SET presence_reported = :true',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(presence_reported)',
+    ExpressionAttributeValues: toValues({ ':true': true }),
+  });
+
+/** The class's status and course, and whether Jitsi reports presence for its room (two reads). */
+export async function liveClassPresence(
+  liveClassId: string,
+): Promise<{ status: string; courseId: string; presenceReported: boolean } | undefined> {
+  const liveClass = parseLiveClass(await getItem<Item>(keys.liveClass(liveClassId)));
+  if (!liveClass) return undefined;
+  const room = await getItem<Item>(keys.room(liveClass.room_name.toLowerCase()));
+  return { status: liveClass.status, courseId: liveClass.course_id, presenceReported: room?.presence_reported === true };
+}

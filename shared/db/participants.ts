@@ -40,6 +40,8 @@ const ParticipantItem = z.looseObject({
   open_from_presence: z.optional(z.boolean()),
   /** Bumped by every presence write: the condition that keeps two presence events from losing one. */
   presence_rev: z.optional(z.number()),
+  /** How many ParticipantJoined / _Left presence has written (high-water marks: never twice for one session). */
+  presence_events: z.optional(z.object({ joined: z.number(), left: z.number() })),
 });
 export type ParticipantRecord = z.infer<typeof ParticipantItem>;
 
@@ -162,6 +164,7 @@ export interface PresenceWrite {
   open_from_presence?: boolean;
   sessions: ClosedSession[];
   occupants: Record<string, OccupantRecord>;
+  presence_events?: { joined: number; left: number };
 }
 
 /**
@@ -185,6 +188,10 @@ export function presenceWritePart(
   };
   const set = ['user_id = :user', 'sessions = :sessions', 'occupants = :occupants', 'presence_rev = :rev'];
   const conditions: string[] = [];
+  if (next.presence_events) {
+    set.push('presence_events = :events');
+    values[':events'] = next.presence_events;
+  }
   if (next.open_joined_at) {
     set.push('open_joined_at = :open');
     values[':open'] = next.open_joined_at;

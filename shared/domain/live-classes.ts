@@ -201,11 +201,17 @@ export async function getLiveClass(caller: Caller, liveClassId: string) {
   return liveClassView(liveClass);
 }
 
-const participantExtra = (liveClass: Pick<GateRecord, 'live_class_id' | 'course_id'>, host: boolean): Item => ({
+const participantExtra = (liveClass: Pick<GateRecord, 'live_class_id' | 'course_id'>, host: boolean, userId: string): Item => ({
   type: 'live-class-participant',
   live_class_id: liveClass.live_class_id,
   course_id: liveClass.course_id,
   ...(host ? { host: true } : {}),
+  // The join enters the sweeper's never-connected check (the caller's own item: no shared write).
+  ...keys.liveClassJoinConfirmIndex(
+    new Date(Date.now() + getConfig().PRESENCE_CONFIRM_SECONDS * 1000).toISOString(),
+    liveClass.live_class_id,
+    userId,
+  ),
 });
 
 /** Live classes as a room kind: admins and the course's instructors host, enrolled students wait in the lobby. */
@@ -230,7 +236,7 @@ const liveClassRoom: RoomKind<GateRecord> = {
   outsider: outsiderError,
   notInRoom: () => new AppError('not_in_call', 'You are not in this live class.'),
   participantKey: (gate, userId) => keys.liveClassParticipant(gate.live_class_id, participantShard(userId), userId),
-  participantExtra: (gate, caller) => participantExtra(gate, caller.isAdmin),
+  participantExtra: (gate, caller) => participantExtra(gate, caller.isAdmin, caller.userId),
   jitsiRoom: (gate) => gate.room_name,
   jitsiRole: liveClassJitsiRole,
   joinResponse: joinResponse,
@@ -258,7 +264,7 @@ export async function startLiveClass(caller: Caller, liveClassId: string) {
       caller.userId,
       participant,
       at,
-      participantExtra(liveClass, true),
+      participantExtra(liveClass, true, caller.userId),
     );
     const ids = { live_class_id: liveClassId, course_id: liveClass.course_id };
     const starting = liveClass.status === 'scheduled';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyPresence, isNeverConnected, type PresenceEvent, type PresenceState } from './presence-rules';
+import { applyPresence, isNeverConnected, sessionTransitions, type PresenceEvent, type PresenceState } from './presence-rules';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 10, 21, 9, 0, 0) + seconds * 1000).toISOString();
 const empty: PresenceState = { open_joined_at: undefined, sessions: [], occupants: {} };
@@ -36,6 +36,17 @@ describe('applyPresence', () => {
 
   it('gives the same state for a left before its joined', () => {
     expect(run([left('a', 10, 70), joined('a', 10)])).toEqual(run([joined('a', 10), left('a', 10, 70)]));
+  });
+
+  it('gives the same state for a left without its join time (JaaS) before or after its joined: the earliest join wins', () => {
+    // JaaS's PARTICIPANT_LEFT carries one timestamp: its joinedAt is the left time.
+    const jaasLeft = left('a', 70, 70);
+    const inOrder = run([joined('a', 10), jaasLeft]);
+    expect(inOrder.sessions).toEqual([{ joined_at: at(10), left_at: at(70), left_reason: 'disconnected' }]);
+    expect(run([jaasLeft, joined('a', 10)])).toEqual(inOrder);
+    expect(run([jaasLeft, joined('a', 10), jaasLeft, joined('a', 10)])).toEqual(inOrder);
+    expect(applyPresence(inOrder, joined('a', 10))).toBeUndefined();
+    expect(applyPresence(inOrder, joined('a', 20))).toBeUndefined();
   });
 
   it('keeps the session open while a second device is in the room', () => {
@@ -133,5 +144,54 @@ describe('isNeverConnected', () => {
   it('ignores an occupant that left before the join', () => {
     const occupants = { a: { joined_at: at(-100), left_at: at(-50) } };
     expect(isNeverConnected({ open_joined_at: at(0), occupants }, confirm, Date.parse(at(500)))).toBe(true);
+  });
+});
+
+describe('sessionTransitions', () => {
+  /** Every open and close the events caused, applied one at a time as the store would. */
+  const transitions = (events: PresenceEvent[], start: PresenceState = empty) => {
+    let state = start;
+    let joined = 0;
+    let left = 0;
+    let marks = { joined: 0, left: 0 };
+    for (const event of events) {
+      const next = applyPresence(state, event);
+      if (!next) continue;
+      const change = sessionTransitions(state, next, marks);
+      joined += change.joined.length;
+      left += change.left.length;
+      marks = change.marks;
+      state = next;
+    }
+    return { joined, left, state };
+  };
+
+  it('opens and closes once for a device in order, and once for a left before its joined', () => {
+    expect(transitions([joined('a', 10), left('a', 10, 70)])).toMatchObject({ joined: 1, left: 1 });
+    expect(transitions([left('a', 10, 70), joined('a', 10)])).toMatchObject({ joined: 1, left: 1 });
+    expect(transitions([left('a', 70, 70), joined('a', 10), left('a', 70, 70)])).toMatchObject({ joined: 1, left: 1 });
+  });
+
+  it('does not open again what an API join opened, and closes it once', () => {
+    const apiJoined: PresenceState = { ...empty, open_joined_at: at(5) };
+    expect(transitions([joined('a', 10), joined('a', 10), left('a', 10, 70), left('a', 10, 70)], apiJoined)).toMatchObject({
+      joined: 0,
+      left: 1,
+    });
+  });
+
+  it('counts one session for two overlapping devices', () => {
+    expect(transitions([joined('a', 10), joined('b', 20), left('a', 10, 30), left('b', 20, 40)])).toMatchObject({ joined: 1, left: 1 });
+  });
+
+  it('for any order and duplicates of separate sessions, opens and closes each exactly once (property)', () => {
+    const base = [joined('a', 10), left('a', 10, 20), joined('b', 40), left('b', 40, 50), joined('c', 80)];
+    fc.assert(
+      fc.property(fc.shuffledSubarray([...base, ...base], { minLength: base.length * 2 }), (events) => {
+        const { joined: opens, left: closes } = transitions(events);
+        expect(opens).toBe(3);
+        expect(closes).toBe(2);
+      }),
+    );
   });
 });

@@ -34,8 +34,10 @@ export function applyPresence(state: PresenceState, event: PresenceEvent, endedA
   const known = state.occupants[event.occupant];
   let occupants: Record<string, OccupantRecord>;
   if (event.kind === 'joined') {
-    if (known) return undefined;
-    occupants = { ...state.occupants, [event.occupant]: { joined_at: event.joinedAt } };
+    // A join already known changes nothing, unless it is earlier than what a left (which did not
+    // carry its join time: JaaS's PARTICIPANT_LEFT) recorded: the earliest join wins.
+    if (known && ms(known.joined_at) <= ms(event.joinedAt)) return undefined;
+    occupants = { ...state.occupants, [event.occupant]: { ...known, joined_at: event.joinedAt } };
   } else {
     if (known?.left_at) return undefined;
     // A skewed clock never gives a negative interval.
@@ -121,6 +123,40 @@ function prune(occupants: Record<string, OccupantRecord>): Record<string, Occupa
   const gone = entries.filter(([, occupant]) => occupant.left_at).sort(([, a], [, b]) => ms(a.left_at!) - ms(b.left_at!));
   const drop = new Set(gone.slice(0, entries.length - MAX_OCCUPANTS_KEPT).map(([jid]) => jid));
   return Object.fromEntries(entries.filter(([jid]) => !drop.has(jid)));
+}
+
+/** How many ParticipantJoined / _Left presence has written for one user and room so far. */
+export interface EventMarks {
+  joined: number;
+  left: number;
+}
+
+/**
+ * The session opens and closes a presence change made, for their ParticipantJoined / _Left events.
+ * Counted against high-water marks kept on the participant item, not matched session by session:
+ * a late event may rewrite sessions (an earlier join, a block merged into an open one and split
+ * again) without opening or closing anything new, and a duplicate changes nothing, so neither
+ * writes an event twice. Jitsi opened every `disconnected` session not anchored on an API join
+ * (whose join wrote its own ParticipantJoined), plus an open one it opened; it closed every
+ * `disconnected` one. Which sessions the events describe: the newest ones this change produced.
+ */
+export function sessionTransitions(
+  prev: PresenceState,
+  next: PresenceState,
+  marks: EventMarks = { joined: 0, left: 0 },
+): { joined: string[]; left: ClosedSession[]; marks: EventMarks } {
+  const closed = next.sessions.filter((session) => session.left_reason === 'disconnected');
+  const openedByJitsi = closed.filter((session) => !session.anchored).length + (next.open_joined_at && next.open_from_presence ? 1 : 0);
+  const key = (session: ClosedSession) => `${session.joined_at}|${session.left_at}`;
+  const seen = new Set(prev.sessions.map(key));
+  const newestFirst = [...closed].sort((a, b) => Number(seen.has(key(a))) - Number(seen.has(key(b))) || ms(b.left_at) - ms(a.left_at));
+  const left = newestFirst.slice(0, Math.max(0, closed.length - marks.left));
+  const starts = [
+    ...(next.open_joined_at && next.open_from_presence ? [next.open_joined_at] : []),
+    ...newestFirst.filter((session) => !session.anchored).map((session) => session.joined_at),
+  ];
+  const joined = starts.slice(0, Math.max(0, openedByJitsi - marks.joined));
+  return { joined, left, marks: { joined: Math.max(marks.joined, openedByJitsi), left: Math.max(marks.left, closed.length) } };
 }
 
 /** The user's occupants still in the room (for a kick). */

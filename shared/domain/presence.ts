@@ -2,21 +2,34 @@ import * as z from 'zod/mini';
 import type { Item } from '../db/client';
 import { getConfig } from '../config';
 import { callStore } from '../db/calls';
-import { queueEmptyLiveClass } from '../db/live-class-sweep';
+import { markPresenceReported, queueEmptyLiveClass } from '../db/live-class-sweep';
 import { getItem, getItemsInOrder, retryOnConflict, RETRY } from '../db/items';
 import { keys, participantShard, type ItemKey } from '../db/keys';
 import { parseGate } from '../db/live-classes';
 import { parseParticipant, presenceWritePart, type ParticipantRecord } from '../db/participants';
-import { transaction } from '../db/transaction';
+import { transaction, type Parts } from '../db/transaction';
 import { endCallBySystem } from './calls';
-import { applyPresence, type PresenceEvent, type PresenceState } from './presence-rules';
+import { eventPart, newEvent } from '../events/outbox';
+import {
+  applyPresence,
+  occupantsInRoom,
+  sessionTransitions,
+  type EventMarks,
+  type PresenceEvent,
+  type PresenceState,
+} from './presence-rules';
+import { secondsBetween } from './room-rules';
 
 // Jitsi's presence (event_sync, JaaS webhooks) applied to the room engine's sessions. A room is
 // found from its name in one read (the ROOM# item a call or class claims when it is created);
 // rooms that are not ours are acknowledged and ignored. Every write is conditional on the
 // participant item as read and retried, so concurrent events and API calls never lose a change.
 
-const RoomPointer = z.looseObject({ call_id: z.optional(z.string()), live_class_id: z.optional(z.string()) });
+const RoomPointer = z.looseObject({
+  call_id: z.optional(z.string()),
+  live_class_id: z.optional(z.string()),
+  presence_reported: z.optional(z.boolean()),
+});
 
 type Target = { kind: 'call'; id: string } | { kind: 'live_class'; id: string };
 
@@ -25,7 +38,11 @@ async function targetOf(roomName: string): Promise<Target | undefined> {
   if (!item) return undefined;
   const pointer = RoomPointer.parse(item);
   if (pointer.call_id) return { kind: 'call', id: pointer.call_id };
-  if (pointer.live_class_id) return { kind: 'live_class', id: pointer.live_class_id };
+  if (pointer.live_class_id) {
+    // Once per class: the sweeper closes never-connected joins only in rooms Jitsi reports presence for.
+    if (!pointer.presence_reported) await markPresenceReported(roomName);
+    return { kind: 'live_class', id: pointer.live_class_id };
+  }
   return undefined;
 }
 
@@ -33,18 +50,30 @@ async function targetOf(roomName: string): Promise<Target | undefined> {
 async function loadSeat(
   target: Target,
   userId: string,
-): Promise<{ key: ItemKey; endedAt: string | undefined; participant: ParticipantRecord | undefined } | undefined> {
+): Promise<
+  { key: ItemKey; ids: Record<string, string>; endedAt: string | undefined; participant: ParticipantRecord | undefined } | undefined
+> {
   if (target.kind === 'call') {
     const { call, participant } = await callStore.loadWithParticipant(target.id, userId);
     if (!call) return undefined;
-    return { key: keys.callParticipant(target.id, userId), endedAt: call.status === 'ended' ? call.ended_at : undefined, participant };
+    return {
+      key: keys.callParticipant(target.id, userId),
+      ids: { call_id: call.call_id, thread_id: call.thread_id },
+      endedAt: call.status === 'ended' ? call.ended_at : undefined,
+      participant,
+    };
   }
   const shard = participantShard(userId);
   const key = keys.liveClassParticipant(target.id, shard, userId);
   const [gateItem, participantItem] = await getItemsInOrder([keys.liveClassGate(target.id, shard), key]);
   const gate = parseGate(gateItem);
   if (!gate) return undefined;
-  return { key, endedAt: gate.status === 'ended' ? gate.ended_at : undefined, participant: parseParticipant(participantItem) };
+  return {
+    key,
+    ids: { live_class_id: gate.live_class_id, course_id: gate.course_id },
+    endedAt: gate.status === 'ended' ? gate.ended_at : undefined,
+    participant: parseParticipant(participantItem),
+  };
 }
 
 const stateOf = (participant: ParticipantRecord | undefined): PresenceState => ({
@@ -54,15 +83,51 @@ const stateOf = (participant: ParticipantRecord | undefined): PresenceState => (
   occupants: participant?.occupants ?? {},
 });
 
-async function applyTo(target: Target, userId: string, event: PresenceEvent): Promise<void> {
+async function applyTo(target: Target, userId: string, events: PresenceEvent | PresenceEvent[]): Promise<void> {
   await retryOnConflict(async () => {
     const seat = await loadSeat(target, userId);
     if (!seat) return undefined;
-    const next = applyPresence(stateOf(seat.participant), event, seat.endedAt);
+    let next: PresenceState | undefined;
+    for (const event of [events].flat()) next = applyPresence(next ?? stateOf(seat.participant), event, seat.endedAt) ?? next;
     if (!next) return undefined;
-    const outcome = await transaction({ session: presenceWritePart(seat.key, userId, seat.participant, next) });
+    const { parts, marks } = sessionEventParts(stateOf(seat.participant), next, seat.participant?.presence_events, seat.ids, userId);
+    const outcome = await transaction({
+      session: presenceWritePart(seat.key, userId, seat.participant, { ...next, presence_events: marks }),
+      ...parts,
+    });
     return outcome.ok ? undefined : RETRY;
   });
+}
+
+/**
+ * ParticipantJoined / ParticipantLeft for the sessions this change opened or closed, as parts of
+ * the same transaction as the session write (as the room engine's joins and leaves write them):
+ * a retried or reordered delivery that changes no session writes none.
+ */
+function sessionEventParts(
+  prev: PresenceState,
+  next: PresenceState,
+  seenMarks: EventMarks | undefined,
+  ids: Record<string, string>,
+  userId: string,
+): { parts: Parts; marks: EventMarks } {
+  const { joined, left, marks } = sessionTransitions(prev, next, seenMarks);
+  const parts: Parts = {};
+  joined.forEach((joinedAt, index) => {
+    parts[`joined${index}`] = eventPart(newEvent('ParticipantJoined', { ...ids, user_id: userId, joined_at: joinedAt }, joinedAt));
+  });
+  left.forEach((session, index) => {
+    const data = {
+      ...ids,
+      user_id: userId,
+      joined_at: session.joined_at,
+      left_at: session.left_at,
+      duration_seconds: secondsBetween(session.joined_at, session.left_at),
+      left_reason: session.left_reason,
+    };
+    parts[`left${index}`] = eventPart(newEvent('ParticipantLeft', data, session.left_at));
+  });
+  return { parts, marks };
 }
 
 export interface OccupantReport {
@@ -102,12 +167,20 @@ export async function roomDestroyed(roomName: string, destroyedAt: string, occup
       participants
         .filter((participant) => participant.open_joined_at)
         .map((participant) =>
-          applyTo(target, participant.user_id, {
-            kind: 'left',
-            occupant: `room-destroyed:${destroyedAt}`,
-            joinedAt: participant.open_joined_at as string,
-            leftAt: destroyedAt,
-          }),
+          applyTo(target, participant.user_id, [
+            // Occupants never reported as left (JaaS's ROOM_DESTROYED lists none) left with the room;
+            // one that joined after it is in a later meeting of the same room and stays.
+            ...occupantsInRoom(participant.occupants)
+              .map((jid) => ({ jid, joinedAt: participant.occupants?.[jid]?.joined_at as string }))
+              .filter(({ joinedAt }) => Date.parse(joinedAt) <= Date.parse(destroyedAt))
+              .map(({ jid, joinedAt }): PresenceEvent => ({ kind: 'left', occupant: jid, joinedAt, leftAt: destroyedAt })),
+            {
+              kind: 'left',
+              occupant: `room-destroyed:${destroyedAt}`,
+              joinedAt: participant.open_joined_at as string,
+              leftAt: destroyedAt,
+            },
+          ]),
         ),
     );
     await endCallBySystem(target.id, { reason: 'room_empty' }, destroyedAt);

@@ -1,11 +1,12 @@
 import { callStore } from '../db/calls';
-import { dueEmptyLiveClasses, unqueueLiveClass } from '../db/live-class-sweep';
+import { dueEmptyLiveClasses, dueLiveClassJoins, liveClassPresence, unqueueLiveClass, unqueueLiveClassJoin } from '../db/live-class-sweep';
 import { keys } from '../db/keys';
 import { logger } from '../observability/logger';
 import { endCallBySystem, sweepLimits } from './calls';
 import { endJitsiMeeting } from './jitsi-end';
 import { endLiveClassBySystem } from './live-classes';
 import { closeWithEvent } from './room-engine';
+import { isNeverConnected } from './presence-rules';
 import { neverConnected, sweepDecision } from './sweep-rules';
 
 // The sweeper's run over thread calls: only the calls whose deadline passed (gsi4, earliest first,
@@ -98,4 +99,47 @@ export async function sweepLiveClasses(options: { now?: Date; limit?: number } =
     ended: outcomes.filter((outcome) => outcome === 'ended').length,
     occupied: outcomes.filter((outcome) => outcome === 'occupied').length,
   };
+}
+
+export interface LiveClassJoinSweepResult {
+  due: number;
+  never_connected: number;
+}
+
+/**
+ * Live-class API joins whose PRESENCE_CONFIRM_SECONDS passed (gsi4, per shard, at most `limit`
+ * each): in a live class whose room Jitsi reports presence for, a join whose user Jitsi never
+ * reported closes `never_connected` with zero duration, through the engine's close with its
+ * ParticipantLeft (the same rule and close as for calls). Every checked join leaves the queue;
+ * one not yet due for its own session (a rejoin) stays. Overlapping runs close a join once (the
+ * close is conditional on the open session read).
+ */
+export async function sweepLiveClassJoins(options: { now?: Date; limit?: number } = {}): Promise<LiveClassJoinSweepResult> {
+  const now = options.now ?? new Date();
+  const { confirmSeconds } = sweepLimits();
+  const due = await dueLiveClassJoins(now.toISOString(), options.limit ?? 50);
+  const classes = new Map<string, ReturnType<typeof liveClassPresence>>();
+  const classOf = (id: string) => {
+    if (!classes.has(id)) classes.set(id, liveClassPresence(id));
+    return classes.get(id)!;
+  };
+  const closed = await Promise.all(
+    due.map(async ({ key, liveClassId, participant, sweepKey }) => {
+      const open = participant.open_joined_at;
+      if (open && now.getTime() < Date.parse(open) + confirmSeconds * 1000) return false;
+      const room = await classOf(liveClassId);
+      const unseen =
+        room?.status === 'live' &&
+        room.presenceReported &&
+        !participant.open_from_presence &&
+        isNeverConnected({ open_joined_at: open, occupants: participant.occupants ?? {} }, confirmSeconds, now.getTime());
+      const ids = { live_class_id: liveClassId, course_id: room?.courseId ?? '' };
+      const done = unseen ? await closeWithEvent(key, participant.user_id, open as string, open as string, ids, 'never_connected') : false;
+      await unqueueLiveClassJoin(key, sweepKey);
+      return done;
+    }),
+  );
+  const count = closed.filter(Boolean).length;
+  if (count > 0) logger.info('live-class joins never connected', { closed: count });
+  return { due: due.length, never_connected: count };
 }

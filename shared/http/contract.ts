@@ -10,8 +10,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** `user`: behind the JWT authorizer. `public`: health, config and docs. */
 export type AuthMode = 'user' | 'public';
 
-/** jitsi: login tokens' key; turn: coturn's secret; jitsi-system: the system token's key (end, kick, keys); jitsi-events: event_sync's bearer. */
-export type SecretName = 'jitsi' | 'turn' | 'jitsi-system' | 'jitsi-events';
+/** jitsi: login tokens' key; turn: coturn's secret; jitsi-system: the system token's key (end, kick, keys); jitsi-events: event_sync's bearer; jaas-webhook: JaaS's webhook signing secret. */
+export type SecretName = 'jitsi' | 'turn' | 'jitsi-system' | 'jitsi-events' | 'jaas-webhook';
 
 export interface RouteAccess {
   table?: 'read' | 'readwrite';
@@ -35,6 +35,8 @@ export interface OperationContract {
   readonly summary: string;
   /** Not behind the JWT authorizer, but a shared secret as bearer: Prosody's event_sync (`jitsi-events`). */
   readonly bearer?: 'jitsi-events';
+  /** Not behind the JWT authorizer, but a signed body: JaaS webhooks (`X-Jaas-Signature`, over the raw body). */
+  readonly signature?: 'jaas';
   /** Answers 503 `feature_disabled` while CALLS_ENABLED is off (the rollback switch). */
   readonly callsSwitch?: boolean;
   readonly pathSchema?: Schema;
@@ -64,7 +66,7 @@ export function defineOperations<const T extends Record<string, OperationContrac
 export function genericErrors(contract: OperationContract): ErrorCode[] {
   const codes: ErrorCode[] = ['validation_error', 'internal_error'];
   if (contract.body) codes.push('payload_too_large', 'unsupported_media_type');
-  if (contract.auth === 'user' || contract.bearer) codes.push('unauthorized');
+  if (contract.auth === 'user' || contract.bearer || contract.signature) codes.push('unauthorized');
   if (contract.callsSwitch) codes.push('feature_disabled');
   const { table, secrets, kms } = contract.access;
   if (table || kms || (secrets && secrets.length > 0)) codes.push('dependency_unavailable');

@@ -8,6 +8,7 @@ import { logger } from '../observability/logger';
 import { invocationMetrics, recordRequestOutcome } from '../observability/metrics';
 import { callerFromAuthorizer, type Caller } from './auth';
 import { requireEventsSecret } from './events-secret';
+import { requireJaasSignature } from './jaas-signature';
 import type { Contract } from './contract';
 import { MAX_BODY_BYTES } from './limits';
 import { errorBody, errorResult, GENERIC_MESSAGE, toResult, type HttpResult } from './responses';
@@ -87,6 +88,8 @@ function requestParser<C extends Contract>(contract: C): Middleware<C> {
       // The authorizer's claims first: a caller it let through with an unusable subject gets 401, not 400.
       const caller = contract.auth === 'user' ? callerFromAuthorizer(event, getConfig().ROLES_CLAIM) : undefined;
       if (contract.bearer) await requireEventsSecret(event);
+      // Verified over the bytes as sent, before anything is parsed.
+      if (contract.signature === 'jaas') await requireJaasSignature(event, rawBody(event)?.toString('utf8') ?? '');
       let body: unknown;
       if (contract.body) body = parseWith(contract.body, readJsonBody(event), 'body');
       else refuseBody(event);

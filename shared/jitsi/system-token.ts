@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { SignJWT, importPKCS8, type CryptoKey } from 'jose';
+import { AppError, notFound } from '../errors';
 import type { JitsiSystemKey } from '../secrets/provider';
 import { NOT_BEFORE_SKEW_SECONDS } from './token';
 
@@ -60,4 +61,26 @@ export function systemPublicKeyFile(key: JitsiSystemKey): PublicKeyFile {
 export function systemPublicKeyFor(key: JitsiSystemKey, requestedFileName: string): string | undefined {
   const file = systemPublicKeyFile(key);
   return requestedFileName.toLowerCase() === file.fileName ? file.pem : undefined;
+}
+
+/**
+ * What `GET /api/jitsi/keys/{file}` serves: the PEM, 404 for a file that is not the configured
+ * kid's, and 503 `dependency_unavailable` while the system key cannot be had (deployed, until an
+ * operator stores it in Secrets Manager, the generated placeholder is refused as malformed;
+ * or Secrets Manager is down), never a 500. The cause is logged (the 5xx path), never answered.
+ */
+export async function servedSystemPublicKey(file: string, configuredKid: string, load: () => Promise<JitsiSystemKey>): Promise<string> {
+  let pem: string | undefined;
+  try {
+    pem = systemPublicKeyFor(await load(), file);
+  } catch (error) {
+    if (file.toLowerCase() !== publicKeyFileName(configuredKid)) throw notFound('Key');
+    if (error instanceof AppError && error.code === 'dependency_unavailable') throw error;
+    throw new AppError('dependency_unavailable', 'The system key is not available: it has not been stored in Secrets Manager yet.', {
+      cause: error,
+      headers: { 'retry-after': '60' },
+    });
+  }
+  if (!pem) throw notFound('Key');
+  return pem;
 }

@@ -32,3 +32,28 @@ export const OccupantLeftBody = z.looseObject({
 });
 
 export const KeyPath = z.strictObject({ file: z.string().check(z.regex(/^[0-9a-f]{64}\.pem$/i)) });
+
+// JaaS webhooks (https://developer.8x8.com/jaas/docs/webhooks-payload): `timestamp` is unix
+// milliseconds and the source of truth for ordering; `fqn` is `<AppID>/<room name>`. Loose
+// objects: JaaS adds fields (and event types) over time; unknown types are acknowledged.
+const unixMillis = z.number().check(z.int(), z.nonnegative());
+const jaasText = (max: number) => z.optional(z.nullable(z.string().check(z.maxLength(max))));
+
+export const JaasWebhookData = z.looseObject({
+  /** The token's context.user.id; absent for users without a token. */
+  id: jaasText(256),
+  /** The occupant's real JID with its resource (one per device): `<node>@<host>/<resource>`. */
+  participantFullJid: jaasText(1024),
+  participantJid: jaasText(1024),
+  participantId: jaasText(256),
+  conference: jaasText(1024),
+  isBreakout: z.optional(z.nullable(z.boolean())),
+});
+
+export const JaasWebhookBody = z.looseObject({
+  idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
+  eventType: z.string().check(z.minLength(1), z.maxLength(64)),
+  timestamp: unixMillis,
+  fqn: z.optional(z.string().check(z.maxLength(1024))),
+  data: z.optional(z.nullable(JaasWebhookData)),
+});

@@ -14,6 +14,7 @@ export function secretsManagerProvider(config: SecretsManagerProviderConfig, opt
     turnAuth: config.TURN_SECRET_ARN ? refuse('TURN') : () => fallback.turnAuth(),
     jitsiSystemKey: config.JITSI_SYSTEM_KEY_SECRET_ARN ? refuse('Jitsi system key') : () => fallback.jitsiSystemKey(),
     jitsiEventsSecret: config.JITSI_EVENTS_SECRET_ARN ? refuse('Jitsi events') : () => fallback.jitsiEventsSecret(),
+    jaasWebhookSecret: config.JAAS_WEBHOOK_SECRET_ARN ? refuse('JaaS webhook') : () => fallback.jaasWebhookSecret(),
   };
 }
 

@@ -19,6 +19,8 @@ export interface SecretsProvider {
   jitsiSystemKey(): Promise<JitsiSystemKey>;
   /** The bearer Prosody's event_sync sends to /api/jitsi/events/*. */
   jitsiEventsSecret(): Promise<string>;
+  /** The JaaS webhook signing secret, or undefined where none is configured (every webhook is then refused). */
+  jaasWebhookSecret(): Promise<string | undefined>;
 }
 
 export function envSecretsProvider(config: Config): SecretsProvider {
@@ -40,6 +42,8 @@ export function envSecretsProvider(config: Config): SecretsProvider {
     },
     jitsiSystemKey: () => localSystemKey(config.DATA_DIR, config.JITSI_SYSTEM_KID),
     jitsiEventsSecret: async () => config.JITSI_EVENTS_SECRET ?? (await localEventsSecret(config.DATA_DIR)),
+    // Not generated locally: JaaS makes it (its console's "Reveal secret"), so a made-up one could verify nothing.
+    jaasWebhookSecret: async () => config.JAAS_WEBHOOK_SECRET,
   };
 }
 
@@ -53,7 +57,13 @@ export function getSecretsProvider(): SecretsProvider {
 /** Secrets Manager for each secret whose ARN is set (deployed), environment variables for the rest (local). */
 export function selectSecretsProvider(config: Config): SecretsProvider {
   const fromEnv = envSecretsProvider(config);
-  const arns = [config.JITSI_SECRET_ARN, config.TURN_SECRET_ARN, config.JITSI_SYSTEM_KEY_SECRET_ARN, config.JITSI_EVENTS_SECRET_ARN];
+  const arns = [
+    config.JITSI_SECRET_ARN,
+    config.TURN_SECRET_ARN,
+    config.JITSI_SYSTEM_KEY_SECRET_ARN,
+    config.JITSI_EVENTS_SECRET_ARN,
+    config.JAAS_WEBHOOK_SECRET_ARN,
+  ];
   if (arns.every((arn) => !arn)) return fromEnv;
   return secretsManagerProvider(config, { fallback: fromEnv });
 }

@@ -32,6 +32,7 @@ const unusedFallback: SecretsProvider = {
   jitsiSigningKey: () => Promise.reject(new Error('fallback must not be used')),
   turnAuth: () => Promise.reject(new Error('fallback must not be used')),
   jitsiEventsSecret: () => Promise.reject(new Error('fallback must not be used')),
+  jaasWebhookSecret: () => Promise.reject(new Error('fallback must not be used')),
   jitsiSystemKey: () => Promise.reject(new Error('fallback must not be used')),
 };
 
@@ -137,7 +138,11 @@ describe('secretsManagerProvider', () => {
       .resolves({ SecretString: JSON.stringify({ secret: eventsSecret }) })
       .on(GetSecretValueCommand, { SecretId: systemArn })
       .resolves({ SecretString: JSON.stringify({ private_key: pem }) });
-    const secrets = provider({ JITSI_EVENTS_SECRET_ARN: eventsArn, JITSI_SYSTEM_KEY_SECRET_ARN: systemArn, JITSI_SYSTEM_KID: 'calls-system' });
+    const secrets = provider({
+      JITSI_EVENTS_SECRET_ARN: eventsArn,
+      JITSI_SYSTEM_KEY_SECRET_ARN: systemArn,
+      JITSI_SYSTEM_KID: 'calls-system',
+    });
     for (let request = 0; request < 10; request += 1) {
       expect(await secrets.jitsiEventsSecret()).toBe(eventsSecret);
       expect(await secrets.jitsiSystemKey()).toEqual({ privateKeyPem: pem, kid: 'calls-system' });
@@ -148,11 +153,30 @@ describe('secretsManagerProvider', () => {
 
   it('refuses a short event_sync bearer without echoing it', async () => {
     const eventsArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:events-AbCdEf';
-    secretsManager.on(GetSecretValueCommand, { SecretId: eventsArn }).resolves({ SecretString: JSON.stringify({ secret: 'short-bearer' }) });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: eventsArn })
+      .resolves({ SecretString: JSON.stringify({ secret: 'short-bearer' }) });
     const error = await rejection(provider({ JITSI_EVENTS_SECRET_ARN: eventsArn }).jitsiEventsSecret());
     expect(error).toBeInstanceOf(AppError);
     expect(renderError(error)).toMatch(/Jitsi events secret in Secrets Manager is malformed \(secret: too_small\)/);
     expect(renderError(error)).not.toContain('short-bearer');
+  });
+
+  it('reads the JaaS webhook secret from its own secret once per TTL, and refuses a short one without echoing it', async () => {
+    const jaasArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:jaas-AbCdEf';
+    const shortArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:jaas-short';
+    const jaasSecret = 'jaas-endpoint-secret-never-leaks';
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: jaasArn })
+      .resolves({ SecretString: JSON.stringify({ secret: jaasSecret }) })
+      .on(GetSecretValueCommand, { SecretId: shortArn })
+      .resolves({ SecretString: JSON.stringify({ secret: 'tiny' }) });
+    const secrets = provider({ JAAS_WEBHOOK_SECRET_ARN: jaasArn });
+    for (let request = 0; request < 5; request += 1) expect(await secrets.jaasWebhookSecret()).toBe(jaasSecret);
+    expect(secretsManager.commandCalls(GetSecretValueCommand, { SecretId: jaasArn })).toHaveLength(1);
+    const error = await rejection(provider({ JAAS_WEBHOOK_SECRET_ARN: shortArn }).jaasWebhookSecret());
+    expect(renderError(error)).toMatch(/JaaS webhook secret in Secrets Manager is malformed \(secret: too_small\)/);
+    expect(renderError(error)).not.toContain('tiny');
   });
 
   it('answers 503 dependency_unavailable with Retry-After when Secrets Manager throttles past the retries', async () => {

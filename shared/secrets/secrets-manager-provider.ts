@@ -36,7 +36,7 @@ export type SecretsManagerProviderConfig = Pick<
   Config,
   'AWS_REGION' | 'JITSI_SECRET_ARN' | 'TURN_SECRET_ARN' | 'JITSI_JWT_ALG' | 'JITSI_JWT_KID' | 'SECRETS_CACHE_TTL_SECONDS'
 > &
-  Partial<Pick<Config, 'JITSI_SYSTEM_KEY_SECRET_ARN' | 'JITSI_SYSTEM_KID' | 'JITSI_EVENTS_SECRET_ARN'>>;
+  Partial<Pick<Config, 'JITSI_SYSTEM_KEY_SECRET_ARN' | 'JITSI_SYSTEM_KID' | 'JITSI_EVENTS_SECRET_ARN' | 'JAAS_WEBHOOK_SECRET_ARN'>>;
 
 export interface SecretsManagerProviderOptions {
   /** Serves each secret whose ARN is not configured (e.g. static TURN credentials from env). */
@@ -93,8 +93,15 @@ export function secretsManagerProvider(config: SecretsManagerProviderConfig, opt
   const events = eventsArn
     ? cached(
         'jitsi-events',
-        async () =>
-          parseSecretJson(EVENTS_SECRET, await fetchSecretString(client, eventsArn, 'Jitsi events'), 'Jitsi events').secret,
+        async () => parseSecretJson(EVENTS_SECRET, await fetchSecretString(client, eventsArn, 'Jitsi events'), 'Jitsi events').secret,
+      )
+    : undefined;
+
+  const jaasArn = config.JAAS_WEBHOOK_SECRET_ARN;
+  const jaas = jaasArn
+    ? cached(
+        'jaas-webhook',
+        async () => parseSecretJson(JAAS_SECRET, await fetchSecretString(client, jaasArn, 'JaaS webhook'), 'JaaS webhook').secret,
       )
     : undefined;
 
@@ -103,11 +110,15 @@ export function secretsManagerProvider(config: SecretsManagerProviderConfig, opt
     turnAuth: () => (turn ? turn.get() : options.fallback.turnAuth()),
     jitsiSystemKey: () => (system ? system.get() : options.fallback.jitsiSystemKey()),
     jitsiEventsSecret: () => (events ? events.get() : options.fallback.jitsiEventsSecret()),
+    jaasWebhookSecret: () => (jaas ? jaas.get() : options.fallback.jaasWebhookSecret()),
   };
 }
 
 // The same bearer goes into Prosody's event_sync api_headers, so at least 32 characters.
 const EVENTS_SECRET = z.object({ secret: z.string().check(z.minLength(32)) });
+
+// The endpoint secret JaaS's console reveals; as short as JAAS_WEBHOOK_SECRET allows.
+const JAAS_SECRET = z.object({ secret: z.string().check(z.minLength(16)) });
 
 const WEBHOOK_SECRET = z.object({ secret: z.string().check(z.minLength(32)) });
 

@@ -21,6 +21,8 @@ Object.assign(process.env, {
   JITSI_JWT_SECRET: randomBytes(32).toString('hex'),
   // The bearer event_sync sends; the events/apigw-v2 samples of the presence routes carry it.
   JITSI_EVENTS_SECRET: 'test-events-secret-0123456789abcdef0123',
+  // JaaS's webhook signing secret; the jitsi-jaas-webhook sample is signed with it (test/support/events.ts re-signs it now).
+  JAAS_WEBHOOK_SECRET: 'test-jaas-webhook-secret-0123456789',
   TURN_HOST: 'turn.test.example',
   TURN_SECRET: randomBytes(24).toString('hex'),
   POWERTOOLS_METRICS_DISABLED: 'true',

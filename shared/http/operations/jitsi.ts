@@ -32,6 +32,19 @@ export const jitsiOperations = defineOperations({
     jitsi.OccupantLeftBody,
     "event_sync: a user's occupant left; their session closes (disconnected) when it was their last",
   ),
+  // 8x8 JaaS posts its webhooks here: not behind the JWT authorizer, but signed (X-Jaas-Signature).
+  'jitsi.jaas-webhook': {
+    method: 'POST',
+    path: '/api/jitsi/webhooks/jaas',
+    auth: 'public',
+    signature: 'jaas',
+    access: { table: 'readwrite', secrets: ['jaas-webhook'] },
+    summary:
+      'JaaS webhooks: PARTICIPANT_JOINED, PARTICIPANT_LEFT and ROOM_DESTROYED change sessions as the event_sync routes do; other types are acknowledged',
+    body: jitsi.JaasWebhookBody,
+    status: 204,
+    errors: [],
+  },
   'jitsi.keys': {
     method: 'GET',
     path: '/api/jitsi/keys/{file}',
