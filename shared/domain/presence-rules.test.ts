@@ -64,6 +64,17 @@ describe('applyPresence', () => {
     expect(run([left('a', 8, 60), joined('a', 8), left('a', 8, 60)], apiJoined)).toEqual(state);
   });
 
+  it('matches a presence that ends in the second of the API join (Jitsi whole seconds, API milliseconds)', () => {
+    // Joined through the API at :05.606; Jitsi saw the device from :05 to :05 (whole seconds).
+    const apiJoined: PresenceState = { ...empty, open_joined_at: new Date(Date.parse(at(5)) + 606).toISOString() };
+    const inOrder = run([joined('a', 5), left('a', 5, 5)], apiJoined);
+    expect(inOrder.open_joined_at).toBeUndefined();
+    expect(inOrder.sessions).toEqual([{ joined_at: at(5), left_at: at(5), left_reason: 'disconnected', anchored: true }]);
+    // The left first (or alone) must find the join too, not leave it open beside a second session.
+    expect(run([left('a', 5, 5)], apiJoined)).toEqual(inOrder);
+    expect(run([left('a', 5, 5), joined('a', 5)], apiJoined)).toEqual(inOrder);
+  });
+
   it('does not close a session the user reopened through the API after the occupant left', () => {
     const rejoined: PresenceState = {
       open_joined_at: at(100),
@@ -140,6 +151,11 @@ describe('isNeverConnected', () => {
   it('is false once an occupant of the user was in the room in that time', () => {
     const occupants = { a: { joined_at: at(30), left_at: at(40) } };
     expect(isNeverConnected({ open_joined_at: at(0), occupants }, confirm, Date.parse(at(500)))).toBe(false);
+  });
+  it('counts an occupant that left in the second of the join (Jitsi reports whole seconds)', () => {
+    const occupants = { a: { joined_at: at(0), left_at: at(0) } };
+    const open = new Date(Date.parse(at(0)) + 700).toISOString();
+    expect(isNeverConnected({ open_joined_at: open, occupants }, confirm, Date.parse(at(500)))).toBe(false);
   });
   it('ignores an occupant that left before the join', () => {
     const occupants = { a: { joined_at: at(-100), left_at: at(-50) } };

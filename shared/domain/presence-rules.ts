@@ -24,6 +24,9 @@ export const MAX_OCCUPANTS_KEPT = 50;
 const ms = Date.parse;
 const min = (a: string, b: string) => (ms(a) <= ms(b) ? a : b);
 const max = (a: string, b: string) => (ms(a) >= ms(b) ? a : b);
+// Jitsi reports whole seconds and the API milliseconds: an API time is compared with a Jitsi end
+// at its whole second, or a presence that ends in the second of the join would miss it.
+const wholeSecond = (iso: string) => Math.floor(ms(iso) / 1000) * 1000;
 
 /**
  * The state after `event`, or undefined when it changes nothing (a duplicate, or an occupant
@@ -84,13 +87,13 @@ function derive(state: PresenceState, occupants: Record<string, OccupantRecord>)
   const blocks = blocksOf(occupants).filter(
     (block) =>
       !apiClosed.some(
-        (session) => ms(block.start) <= ms(session.left_at) && (block.end === undefined || ms(block.end) >= ms(session.joined_at)),
+        (session) => ms(block.start) <= ms(session.left_at) && (block.end === undefined || ms(block.end) >= wholeSecond(session.joined_at)),
       ),
   );
   const starts = new Map<Block, { start: string; anchored: boolean }>();
   let unconfirmed: string | undefined;
   for (const anchor of anchors) {
-    const block = blocks.find((candidate) => candidate.end === undefined || ms(candidate.end) >= ms(anchor));
+    const block = blocks.find((candidate) => candidate.end === undefined || ms(candidate.end) >= wholeSecond(anchor));
     if (!block) {
       unconfirmed = unconfirmed ? min(unconfirmed, anchor) : anchor;
       continue;
@@ -179,6 +182,6 @@ export function isNeverConnected(
   const deadline = ms(open) + confirmSeconds * 1000;
   if (nowMs < deadline) return false;
   return !Object.values(state.occupants).some(
-    (occupant) => ms(occupant.joined_at) <= deadline && (occupant.left_at === undefined || ms(occupant.left_at) >= ms(open)),
+    (occupant) => ms(occupant.joined_at) <= deadline && (occupant.left_at === undefined || ms(occupant.left_at) >= wholeSecond(open)),
   );
 }
