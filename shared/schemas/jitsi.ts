@@ -1,34 +1,43 @@
 import * as z from 'zod/mini';
 
+// Schemas are z.lazy, built on first parse (why: shared/schemas/calls.ts).
+
 // event_sync's payloads (jitsi-contrib prosody-plugins, mod_event_sync_component): times are
 // unix seconds. Loose objects: a newer event_sync may add fields; what we read must be right.
 
-const unixSeconds = z.number().check(z.int(), z.nonnegative());
-const roomName = z.string().check(z.minLength(1), z.maxLength(512));
+const unixSeconds = z.lazy(() => z.number().check(z.int(), z.nonnegative()));
+const roomName = z.lazy(() => z.string().check(z.minLength(1), z.maxLength(512)));
 
-export const EventOccupantSchema = z.looseObject({
-  occupant_jid: z.string().check(z.minLength(1), z.maxLength(1024)),
-  joined_at: unixSeconds,
-  left_at: z.optional(unixSeconds),
-  /** The token's context.user.id; absent for jicofo's focus and users without a token. */
-  id: z.optional(z.nullable(z.string().check(z.maxLength(256)))),
-});
+// Also the base of z.extend below, which needs the object itself rather than a lazy.
+const eventOccupantObject = () =>
+  z.looseObject({
+    occupant_jid: z.string().check(z.minLength(1), z.maxLength(1024)),
+    joined_at: unixSeconds,
+    left_at: z.optional(unixSeconds),
+    /** The token's context.user.id; absent for jicofo's focus and users without a token. */
+    id: z.optional(z.nullable(z.string().check(z.maxLength(256)))),
+  });
+export const EventOccupantSchema = z.lazy(eventOccupantObject);
 
 const RoomEvent = {
   room_name: roomName,
   is_breakout: z.optional(z.boolean()),
 };
 
-export const RoomCreatedBody = z.looseObject({ ...RoomEvent, created_at: z.optional(unixSeconds) });
-export const RoomDestroyedBody = z.looseObject({
-  ...RoomEvent,
-  destroyed_at: unixSeconds,
-  all_occupants: z.optional(z.array(EventOccupantSchema).check(z.maxLength(10_000))),
-});
-export const OccupantJoinedBody = z.looseObject({ ...RoomEvent, occupant: EventOccupantSchema });
-export const OccupantLeftBody = z.looseObject({
-  ...RoomEvent,
-  occupant: z.extend(EventOccupantSchema, { left_at: unixSeconds }),
-});
+export const RoomCreatedBody = z.lazy(() => z.looseObject({ ...RoomEvent, created_at: z.optional(unixSeconds) }));
+export const RoomDestroyedBody = z.lazy(() =>
+  z.looseObject({
+    ...RoomEvent,
+    destroyed_at: unixSeconds,
+    all_occupants: z.optional(z.array(EventOccupantSchema).check(z.maxLength(10_000))),
+  }),
+);
+export const OccupantJoinedBody = z.lazy(() => z.looseObject({ ...RoomEvent, occupant: EventOccupantSchema }));
+export const OccupantLeftBody = z.lazy(() =>
+  z.looseObject({
+    ...RoomEvent,
+    occupant: z.extend(eventOccupantObject(), { left_at: unixSeconds }),
+  }),
+);
 
-export const KeyPath = z.strictObject({ file: z.string().check(z.regex(/^[0-9a-f]{64}\.pem$/i)) });
+export const KeyPath = z.lazy(() => z.strictObject({ file: z.string().check(z.regex(/^[0-9a-f]{64}\.pem$/i)) }));
