@@ -24,6 +24,9 @@ export interface RouteAccess {
 /** A join, start or token refresh: the session write, and the Jitsi and TURN secrets for its credentials. */
 export const JOIN_ACCESS: RouteAccess = { table: 'readwrite', secrets: ['jitsi', 'turn'] };
 
+/** What any operation on a thread or its calls may answer. */
+export const THREAD_ERRORS: readonly ErrorCode[] = ['not_found', 'not_a_thread_member'];
+
 type Schema = z.ZodMiniType;
 
 export interface OperationContract {

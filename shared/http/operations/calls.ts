@@ -1,8 +1,6 @@
 import { joinOutcome, MetricName, START_CALL_OUTCOME } from '../../observability/metric-names';
 import * as calls from '../../schemas/calls';
-import * as recordings from '../../schemas/recordings';
-import { defineOperations, JOIN_ACCESS } from '../contract';
-import { THREAD_ERRORS } from './threads';
+import { defineOperations, JOIN_ACCESS, THREAD_ERRORS } from '../contract';
 
 export const callOperations = defineOperations({
   'calls.start': {
@@ -95,42 +93,5 @@ export const callOperations = defineOperations({
     status: 200,
     response: calls.CallLogSchema,
     errors: THREAD_ERRORS,
-  },
-
-  // Consent needs no key; creating only encrypts and listing only decrypts (docs/recording.md).
-  'calls.recording': {
-    method: 'POST',
-    path: '/api/calls/{call_id}/recording',
-    auth: 'user',
-    access: { table: 'readwrite' },
-    summary: 'Start (with consent) or stop recording a call',
-    pathSchema: calls.CallPath,
-    body: recordings.RecordingControlBody,
-    status: 200,
-    response: recordings.RecordingControlResponseSchema,
-    errors: [...THREAD_ERRORS, 'forbidden', 'call_ended', 'consent_required'],
-  },
-  'calls.recordings-create': {
-    method: 'POST',
-    path: '/api/calls/{call_id}/recordings',
-    auth: 'user',
-    access: { table: 'readwrite', kms: 'encrypt' },
-    summary: "Register a recording's metadata, encrypted under the stage's KMS key",
-    pathSchema: calls.CallPath,
-    body: recordings.CreateRecordingBody,
-    status: 201,
-    response: recordings.RecordingSchema,
-    errors: [...THREAD_ERRORS, 'forbidden', 'consent_required'],
-  },
-  'calls.recordings-list': {
-    method: 'GET',
-    path: '/api/calls/{call_id}/recordings',
-    auth: 'user',
-    access: { table: 'read', kms: 'decrypt' },
-    summary: "The call's recordings, decrypted",
-    pathSchema: calls.CallPath,
-    status: 200,
-    response: recordings.RecordingListSchema,
-    errors: [...THREAD_ERRORS, 'forbidden'],
   },
 });

@@ -1,9 +1,6 @@
-import type { ErrorCode } from '../../errors';
 import { CallListSchema } from '../../schemas/calls';
 import * as threads from '../../schemas/threads';
-import { defineOperations } from '../contract';
-
-export const THREAD_ERRORS: readonly ErrorCode[] = ['not_found', 'not_a_thread_member'];
+import { defineOperations, THREAD_ERRORS } from '../contract';
 
 export const threadOperations = defineOperations({
   'threads.create': {
