@@ -1,8 +1,8 @@
 import { createRecording } from '../../shared/domain/recordings';
 import { http } from '../../shared/http/handler';
-import { recordingOperations } from '../../shared/http/operations/recordings';
+import { callsRecordingsCreate } from '../../shared/http/operations/recordings';
 import { created } from '../../shared/http/responses';
 
-export const handler = http(recordingOperations['calls.recordings-create']).handler(async ({ caller, path, body }) =>
+export const handler = http(callsRecordingsCreate).handler(async ({ caller, path, body }) =>
   created(await createRecording(caller, path.call_id, body)),
 );

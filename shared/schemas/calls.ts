@@ -4,13 +4,13 @@ import { resourceId } from './ids';
 // Every schema is z.lazy, built on its first parse: a function builds only the schemas its own
 // operation reads, not the whole module's at cold start (measured: the calls contracts' load 1.34x -> 1.14x the floor).
 
-export const CallPath = z.lazy(() => z.strictObject({ call_id: resourceId }));
-export const StartCallBody = z.lazy(() => z.strictObject({ thread_id: resourceId, call_type: z.enum(['audio', 'video']) }));
+export const CallPath = /* @__PURE__ */ z.lazy(() => z.strictObject({ call_id: resourceId }));
+export const StartCallBody = /* @__PURE__ */ z.lazy(() => z.strictObject({ thread_id: resourceId, call_type: z.enum(['audio', 'video']) }));
 
-const isoTime = z.lazy(() => z.string());
-const nullableTime = z.lazy(() => z.nullable(z.string()));
+const isoTime = /* @__PURE__ */ z.lazy(() => z.string());
+const nullableTime = /* @__PURE__ */ z.lazy(() => z.nullable(z.string()));
 
-export const IceServerSchema = z.lazy(() =>
+export const IceServerSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     urls: z.array(z.string()),
     username: z.optional(z.string()),
@@ -18,7 +18,7 @@ export const IceServerSchema = z.lazy(() =>
   }),
 );
 
-export const FeatureFlagsSchema = z.lazy(() =>
+export const FeatureFlagsSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     'lobby-mode.enabled': z.boolean(),
     'prejoinpage.enabled': z.boolean(),
@@ -36,9 +36,9 @@ const joinInfoObject = () =>
     is_moderator: z.boolean(),
     feature_flags: FeatureFlagsSchema,
   });
-export const JoinInfoSchema = z.lazy(joinInfoObject);
+export const JoinInfoSchema = /* @__PURE__ */ z.lazy(joinInfoObject);
 
-export const StartCallResponseSchema = z.lazy(() =>
+export const StartCallResponseSchema = /* @__PURE__ */ z.lazy(() =>
   z.extend(joinInfoObject(), {
     thread_id: z.string(),
     call_type: z.enum(['audio', 'video']),
@@ -48,7 +48,7 @@ export const StartCallResponseSchema = z.lazy(() =>
   }),
 );
 
-export const TokenResponseSchema = z.lazy(() => z.object({ token: z.string(), token_expires_at: isoTime }));
+export const TokenResponseSchema = /* @__PURE__ */ z.lazy(() => z.object({ token: z.string(), token_expires_at: isoTime }));
 
 // Also the base of z.extend below, which needs the object itself rather than a lazy.
 const sessionObject = () =>
@@ -58,12 +58,12 @@ const sessionObject = () =>
     left_at: nullableTime,
     duration_seconds: z.nullable(z.number()),
   });
-export const SessionSchema = z.lazy(sessionObject);
+export const SessionSchema = /* @__PURE__ */ z.lazy(sessionObject);
 
-export const LeaveResponseSchema = z.lazy(() => z.extend(sessionObject(), { call_id: z.string() }));
+export const LeaveResponseSchema = /* @__PURE__ */ z.lazy(() => z.extend(sessionObject(), { call_id: z.string() }));
 
-export const LEFT_REASON = z.lazy(() => z.nullable(z.enum(['left', 'disconnected', 'call_ended', 'never_connected'])));
-export const ParticipantSessionSchema = z.lazy(() => z.extend(sessionObject(), { left_reason: LEFT_REASON }));
+export const LEFT_REASON = /* @__PURE__ */ z.lazy(() => z.nullable(z.enum(['left', 'disconnected', 'call_ended', 'never_connected'])));
+export const ParticipantSessionSchema = /* @__PURE__ */ z.lazy(() => z.extend(sessionObject(), { left_reason: LEFT_REASON }));
 
 // Also the base of z.extend below, which needs the object itself rather than a lazy.
 const callLogObject = () =>
@@ -88,9 +88,9 @@ const callLogObject = () =>
       }),
     ),
   });
-export const CallLogSchema = z.lazy(callLogObject);
+export const CallLogSchema = /* @__PURE__ */ z.lazy(callLogObject);
 
-export const IncomingCallsSchema = z.lazy(() =>
+export const IncomingCallsSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     items: z.array(
       z.object({
@@ -105,11 +105,11 @@ export const IncomingCallsSchema = z.lazy(() =>
   }),
 );
 
-export const DeclineResponseSchema = z.lazy(() => z.object({ call_id: z.string(), user_id: z.string(), state: z.literal('declined') }));
+export const DeclineResponseSchema = /* @__PURE__ */ z.lazy(() => z.object({ call_id: z.string(), user_id: z.string(), state: z.literal('declined') }));
 
 /** The end's answer: the call log, and whether Jitsi's meeting was ended too (null: not configured). */
-export const EndCallResponseSchema = z.lazy(() => z.extend(callLogObject(), { jitsi_meeting_ended: z.nullable(z.boolean()) }));
+export const EndCallResponseSchema = /* @__PURE__ */ z.lazy(() => z.extend(callLogObject(), { jitsi_meeting_ended: z.nullable(z.boolean()) }));
 
-export const CallListSchema = z.lazy(() => z.object({ items: z.array(CallLogSchema), next_cursor: z.nullable(z.string()) }));
+export const CallListSchema = /* @__PURE__ */ z.lazy(() => z.object({ items: z.array(CallLogSchema), next_cursor: z.nullable(z.string()) }));
 
-export const CallsConfigSchema = z.lazy(() => z.object({ calls_enabled: z.boolean(), jitsi_domain: z.string(), jitsi_url: z.string() }));
+export const CallsConfigSchema = /* @__PURE__ */ z.lazy(() => z.object({ calls_enabled: z.boolean(), jitsi_domain: z.string(), jitsi_url: z.string() }));

@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
 // carry this same body (status down or unknown); the document generator lists only error bodies
 // under 503, so the description says it.
 
-export const ProbeCheckSchema = z.lazy(() =>
+export const ProbeCheckSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     name: z.string(),
     ok: z.boolean(),
@@ -17,7 +17,7 @@ export const ProbeCheckSchema = z.lazy(() =>
 );
 
 /** What the scheduled probes store: also read back through this schema, so a bad item is caught. */
-export const StoredProbeResultSchema = z.lazy(() =>
+export const StoredProbeResultSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     component: z.enum(['jitsi', 'coturn']),
     status: z.enum(['ok', 'degraded', 'down']),
@@ -27,7 +27,7 @@ export const StoredProbeResultSchema = z.lazy(() =>
   }),
 );
 
-export const HealthSchema = z.lazy(() =>
+export const HealthSchema = /* @__PURE__ */ z.lazy(() =>
   z
     .object({
       component: z.enum(['jitsi', 'coturn']),

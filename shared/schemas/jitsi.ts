@@ -5,8 +5,8 @@ import * as z from 'zod/mini';
 // event_sync's payloads (jitsi-contrib prosody-plugins, mod_event_sync_component): times are
 // unix seconds. Loose objects: a newer event_sync may add fields; what we read must be right.
 
-const unixSeconds = z.lazy(() => z.number().check(z.int(), z.nonnegative()));
-const roomName = z.lazy(() => z.string().check(z.minLength(1), z.maxLength(512)));
+const unixSeconds = /* @__PURE__ */ z.lazy(() => z.number().check(z.int(), z.nonnegative()));
+const roomName = /* @__PURE__ */ z.lazy(() => z.string().check(z.minLength(1), z.maxLength(512)));
 
 // Also the base of z.extend below, which needs the object itself rather than a lazy.
 const eventOccupantObject = () =>
@@ -17,27 +17,27 @@ const eventOccupantObject = () =>
     /** The token's context.user.id; absent for jicofo's focus and users without a token. */
     id: z.optional(z.nullable(z.string().check(z.maxLength(256)))),
   });
-export const EventOccupantSchema = z.lazy(eventOccupantObject);
+export const EventOccupantSchema = /* @__PURE__ */ z.lazy(eventOccupantObject);
 
 const RoomEvent = {
   room_name: roomName,
   is_breakout: z.optional(z.boolean()),
 };
 
-export const RoomCreatedBody = z.lazy(() => z.looseObject({ ...RoomEvent, created_at: z.optional(unixSeconds) }));
-export const RoomDestroyedBody = z.lazy(() =>
+export const RoomCreatedBody = /* @__PURE__ */ z.lazy(() => z.looseObject({ ...RoomEvent, created_at: z.optional(unixSeconds) }));
+export const RoomDestroyedBody = /* @__PURE__ */ z.lazy(() =>
   z.looseObject({
     ...RoomEvent,
     destroyed_at: unixSeconds,
     all_occupants: z.optional(z.array(EventOccupantSchema).check(z.maxLength(10_000))),
   }),
 );
-export const OccupantJoinedBody = z.lazy(() => z.looseObject({ ...RoomEvent, occupant: EventOccupantSchema }));
-export const OccupantLeftBody = z.lazy(() =>
+export const OccupantJoinedBody = /* @__PURE__ */ z.lazy(() => z.looseObject({ ...RoomEvent, occupant: EventOccupantSchema }));
+export const OccupantLeftBody = /* @__PURE__ */ z.lazy(() =>
   z.looseObject({
     ...RoomEvent,
     occupant: z.extend(eventOccupantObject(), { left_at: unixSeconds }),
   }),
 );
 
-export const KeyPath = z.lazy(() => z.strictObject({ file: z.string().check(z.regex(/^[0-9a-f]{64}\.pem$/i)) }));
+export const KeyPath = /* @__PURE__ */ z.lazy(() => z.strictObject({ file: z.string().check(z.regex(/^[0-9a-f]{64}\.pem$/i)) }));

@@ -14,7 +14,7 @@ export const COURSE_ID_MAX = 64;
 /** Generated ids are 16 base32 characters; the path accepts any short lowercase id and answers 404. */
 export const LIVE_CLASS_ID_PATTERN = /^[a-z0-9]{1,64}$/;
 
-export const courseId = z.lazy(() =>
+export const courseId = /* @__PURE__ */ z.lazy(() =>
   z
     .string()
     .check(
@@ -22,29 +22,29 @@ export const courseId = z.lazy(() =>
       z.regex(COURSE_ID_PATTERN, `must be 1-${COURSE_ID_MAX} characters: lowercase words of a-z 0-9 joined by single hyphens`),
     ),
 );
-export const liveClassId = z.lazy(() => z.string().check(z.regex(LIVE_CLASS_ID_PATTERN, 'must be 1-64 characters of a-z 0-9')));
+export const liveClassId = /* @__PURE__ */ z.lazy(() => z.string().check(z.regex(LIVE_CLASS_ID_PATTERN, 'must be 1-64 characters of a-z 0-9')));
 
-export const CoursePath = z.lazy(() => z.strictObject({ course_id: courseId }));
-export const CourseMemberPath = z.lazy(() => z.strictObject({ course_id: courseId, user_id: userId }));
-export const LiveClassPath = z.lazy(() => z.strictObject({ live_class_id: liveClassId }));
+export const CoursePath = /* @__PURE__ */ z.lazy(() => z.strictObject({ course_id: courseId }));
+export const CourseMemberPath = /* @__PURE__ */ z.lazy(() => z.strictObject({ course_id: courseId, user_id: userId }));
+export const LiveClassPath = /* @__PURE__ */ z.lazy(() => z.strictObject({ live_class_id: liveClassId }));
 
-export const CreateLiveClassBody = z.lazy(() =>
+export const CreateLiveClassBody = /* @__PURE__ */ z.lazy(() =>
   z.strictObject({
     title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
     scheduled_at: z.optional(isoDateTime({ offset: true })),
   }),
 );
 
-export const ListLiveClassesQuery = z.lazy(() =>
+export const ListLiveClassesQuery = /* @__PURE__ */ z.lazy(() =>
   z.strictObject({
     limit: z.optional(z.pipe(z.coerce.number(), z.int().check(z.gte(1), z.lte(100)))),
     cursor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,512}$/, 'is not a cursor this API issued'))),
   }),
 );
 
-const nullableTime = z.lazy(() => z.nullable(z.string()));
+const nullableTime = /* @__PURE__ */ z.lazy(() => z.nullable(z.string()));
 
-export const LiveClassSchema = z.lazy(() =>
+export const LiveClassSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     live_class_id: z.string(),
     course_id: z.string(),
@@ -60,10 +60,10 @@ export const LiveClassSchema = z.lazy(() =>
   }),
 );
 
-export const LiveClassListSchema = z.lazy(() => z.object({ items: z.array(LiveClassSchema), next_cursor: z.nullable(z.string()) }));
+export const LiveClassListSchema = /* @__PURE__ */ z.lazy(() => z.object({ items: z.array(LiveClassSchema), next_cursor: z.nullable(z.string()) }));
 
 /** The shape the learning platform's Flutter app parses: field for field as in the contract. */
-export const LiveClassJoinSchema = z.lazy(() =>
+export const LiveClassJoinSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     live_class_id: z.string(),
     room: z.string(),
@@ -84,7 +84,7 @@ export const LiveClassJoinSchema = z.lazy(() =>
 
 export const LiveClassTokenSchema = TokenResponseSchema;
 
-export const LiveClassLeaveSchema = z.lazy(() =>
+export const LiveClassLeaveSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     live_class_id: z.string(),
     user_id: z.string(),
@@ -94,7 +94,7 @@ export const LiveClassLeaveSchema = z.lazy(() =>
   }),
 );
 
-export const AttendanceSchema = z.lazy(() =>
+export const AttendanceSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     items: z.array(
       z.object({
@@ -109,7 +109,7 @@ export const AttendanceSchema = z.lazy(() =>
   }),
 );
 
-export const EndLiveClassSchema = z.lazy(() =>
+export const EndLiveClassSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     status: z.literal('ended'),
     started_at: z.string(),

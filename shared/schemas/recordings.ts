@@ -73,7 +73,7 @@ export function uriProblem(uri: string, schemes: readonly string[]): string | un
   return isBlocked ? 'must not point at a loopback, link-local or private address' : undefined;
 }
 
-const uri = z.lazy(() =>
+const uri = /* @__PURE__ */ z.lazy(() =>
   z.string().check(
     z.maxLength(MAX_URI_LENGTH),
     z.regex(URI_PATTERN, 'must be an absolute URI (scheme:…) of RFC 3986 characters'),
@@ -87,9 +87,9 @@ const uri = z.lazy(() =>
     ),
   ),
 );
-const utcTime = z.lazy(() => isoDateTime());
+const utcTime = /* @__PURE__ */ z.lazy(() => isoDateTime());
 
-export const RecordingControlBody = z.lazy(() =>
+export const RecordingControlBody = /* @__PURE__ */ z.lazy(() =>
   z.strictObject({
     action: z.enum(['start', 'stop']),
     consent_confirmed: z.optional(
@@ -99,7 +99,7 @@ export const RecordingControlBody = z.lazy(() =>
   }),
 );
 
-export const CreateRecordingBody = z.lazy(() =>
+export const CreateRecordingBody = /* @__PURE__ */ z.lazy(() =>
   z
     .strictObject({
       storage_uri: uri,
@@ -111,7 +111,7 @@ export const CreateRecordingBody = z.lazy(() =>
     .check(z.refine((body) => body.ended_at >= body.started_at, { message: 'must not be before started_at', path: ['ended_at'] })),
 );
 
-export const ConsentSchema = z.lazy(() =>
+export const ConsentSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     recorded_by: z.string(),
     recorded_at: z.string(),
@@ -119,7 +119,7 @@ export const ConsentSchema = z.lazy(() =>
   }),
 );
 
-export const RecordingControlResponseSchema = z.lazy(() =>
+export const RecordingControlResponseSchema = /* @__PURE__ */ z.lazy(() =>
   z
     .object({
       call_id: z.string(),
@@ -136,7 +136,7 @@ export const RecordingControlResponseSchema = z.lazy(() =>
     ),
 );
 
-export const RecordingSchema = z.lazy(() =>
+export const RecordingSchema = /* @__PURE__ */ z.lazy(() =>
   z.object({
     recording_id: z.string(),
     call_id: z.string(),
@@ -150,7 +150,7 @@ export const RecordingSchema = z.lazy(() =>
   }),
 );
 
-export const RecordingListSchema = z.lazy(() =>
+export const RecordingListSchema = /* @__PURE__ */ z.lazy(() =>
   z
     .object({ items: z.array(RecordingSchema) })
     .check(
