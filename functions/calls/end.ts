@@ -1,6 +1,6 @@
 import { endCall } from '../../shared/domain/calls';
 import { http } from '../../shared/http/handler';
-import { callOperations } from '../../shared/http/operations/calls';
+import { callsEnd } from '../../shared/http/operations/calls';
 import { ok } from '../../shared/http/responses';
 
-export const handler = http(callOperations['calls.end']).handler(async ({ caller, path }) => ok(await endCall(caller, path.call_id)));
+export const handler = http(callsEnd).handler(async ({ caller, path }) => ok(await endCall(caller, path.call_id)));

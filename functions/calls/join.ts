@@ -1,6 +1,6 @@
 import { joinCall } from '../../shared/domain/calls';
 import { http } from '../../shared/http/handler';
-import { callOperations } from '../../shared/http/operations/calls';
+import { callsJoin } from '../../shared/http/operations/calls';
 import { ok } from '../../shared/http/responses';
 
-export const handler = http(callOperations['calls.join']).handler(async ({ caller, path }) => ok(await joinCall(caller, path.call_id)));
+export const handler = http(callsJoin).handler(async ({ caller, path }) => ok(await joinCall(caller, path.call_id)));

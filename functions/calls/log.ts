@@ -1,6 +1,6 @@
 import { getCallLog } from '../../shared/domain/calls';
 import { http } from '../../shared/http/handler';
-import { callOperations } from '../../shared/http/operations/calls';
+import { callsLog } from '../../shared/http/operations/calls';
 import { ok } from '../../shared/http/responses';
 
-export const handler = http(callOperations['calls.log']).handler(async ({ caller, path }) => ok(await getCallLog(caller, path.call_id)));
+export const handler = http(callsLog).handler(async ({ caller, path }) => ok(await getCallLog(caller, path.call_id)));

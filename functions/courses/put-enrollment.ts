@@ -1,9 +1,9 @@
 import { putEnrollment } from '../../shared/domain/courses';
 import { http } from '../../shared/http/handler';
-import { courseOperations } from '../../shared/http/operations/live-classes';
+import { coursesPutEnrollment } from '../../shared/http/operations/live-classes';
 import { noContent } from '../../shared/http/responses';
 
-export const handler = http(courseOperations['courses.put-enrollment']).handler(async ({ caller, path }) => {
+export const handler = http(coursesPutEnrollment).handler(async ({ caller, path }) => {
   await putEnrollment(caller, path.course_id, path.user_id);
   return noContent();
 });

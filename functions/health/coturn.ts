@@ -1,5 +1,5 @@
 import { http } from '../../shared/http/handler';
-import { publicOperations } from '../../shared/http/operations/public';
+import { healthCoturn } from '../../shared/http/operations/public';
 import { healthAnswer } from '../../shared/probes/health';
 
-export const handler = http(publicOperations['health.coturn']).handler(async () => healthAnswer('coturn'));
+export const handler = http(healthCoturn).handler(async () => healthAnswer('coturn'));

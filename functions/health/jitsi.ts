@@ -1,5 +1,5 @@
 import { http } from '../../shared/http/handler';
-import { publicOperations } from '../../shared/http/operations/public';
+import { healthJitsi } from '../../shared/http/operations/public';
 import { healthAnswer } from '../../shared/probes/health';
 
-export const handler = http(publicOperations['health.jitsi']).handler(async () => healthAnswer('jitsi'));
+export const handler = http(healthJitsi).handler(async () => healthAnswer('jitsi'));

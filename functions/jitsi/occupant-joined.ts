@@ -1,9 +1,9 @@
 import { onOccupantEvent } from '../../shared/domain/presence-events';
 import { http } from '../../shared/http/handler';
-import { jitsiOperations } from '../../shared/http/operations/jitsi';
+import { jitsiOccupantJoined } from '../../shared/http/operations/jitsi';
 import { noContent } from '../../shared/http/responses';
 
-export const handler = http(jitsiOperations['jitsi.occupant-joined']).handler(async ({ body }) => {
+export const handler = http(jitsiOccupantJoined).handler(async ({ body }) => {
   await onOccupantEvent(body, 'joined');
   return noContent();
 });

@@ -1,9 +1,9 @@
 import { onOccupantEvent } from '../../shared/domain/presence-events';
 import { http } from '../../shared/http/handler';
-import { jitsiOperations } from '../../shared/http/operations/jitsi';
+import { jitsiOccupantLeft } from '../../shared/http/operations/jitsi';
 import { noContent } from '../../shared/http/responses';
 
-export const handler = http(jitsiOperations['jitsi.occupant-left']).handler(async ({ body }) => {
+export const handler = http(jitsiOccupantLeft).handler(async ({ body }) => {
   await onOccupantEvent(body, 'left');
   return noContent();
 });

@@ -1,9 +1,9 @@
 import { onRoomDestroyed } from '../../shared/domain/presence-events';
 import { http } from '../../shared/http/handler';
-import { jitsiOperations } from '../../shared/http/operations/jitsi';
+import { jitsiRoomDestroyed } from '../../shared/http/operations/jitsi';
 import { noContent } from '../../shared/http/responses';
 
-export const handler = http(jitsiOperations['jitsi.room-destroyed']).handler(async ({ body }) => {
+export const handler = http(jitsiRoomDestroyed).handler(async ({ body }) => {
   await onRoomDestroyed(body);
   return noContent();
 });

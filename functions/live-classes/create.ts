@@ -1,8 +1,8 @@
 import { createLiveClass } from '../../shared/domain/live-classes';
 import { http } from '../../shared/http/handler';
-import { liveClassOperations } from '../../shared/http/operations/live-classes';
+import { liveClassesCreate } from '../../shared/http/operations/live-classes';
 import { created } from '../../shared/http/responses';
 
-export const handler = http(liveClassOperations['live-classes.create']).handler(async ({ caller, path, body }) =>
+export const handler = http(liveClassesCreate).handler(async ({ caller, path, body }) =>
   created(await createLiveClass(caller, path.course_id, body)),
 );

@@ -1,8 +1,6 @@
 import { getLiveClass } from '../../shared/domain/live-classes';
 import { http } from '../../shared/http/handler';
-import { liveClassOperations } from '../../shared/http/operations/live-classes';
+import { liveClassesGet } from '../../shared/http/operations/live-classes';
 import { ok } from '../../shared/http/responses';
 
-export const handler = http(liveClassOperations['live-classes.get']).handler(async ({ caller, path }) =>
-  ok(await getLiveClass(caller, path.live_class_id)),
-);
+export const handler = http(liveClassesGet).handler(async ({ caller, path }) => ok(await getLiveClass(caller, path.live_class_id)));

@@ -1,8 +1,6 @@
 import { startLiveClass } from '../../shared/domain/live-classes';
 import { http } from '../../shared/http/handler';
-import { liveClassOperations } from '../../shared/http/operations/live-classes';
+import { liveClassesStart } from '../../shared/http/operations/live-classes';
 import { ok } from '../../shared/http/responses';
 
-export const handler = http(liveClassOperations['live-classes.start']).handler(async ({ caller, path }) =>
-  ok(await startLiveClass(caller, path.live_class_id)),
-);
+export const handler = http(liveClassesStart).handler(async ({ caller, path }) => ok(await startLiveClass(caller, path.live_class_id)));

@@ -1,8 +1,8 @@
 import { refreshLiveClassToken } from '../../shared/domain/live-classes';
 import { http } from '../../shared/http/handler';
-import { liveClassOperations } from '../../shared/http/operations/live-classes';
+import { liveClassesToken } from '../../shared/http/operations/live-classes';
 import { ok } from '../../shared/http/responses';
 
-export const handler = http(liveClassOperations['live-classes.token']).handler(async ({ caller, path }) =>
+export const handler = http(liveClassesToken).handler(async ({ caller, path }) =>
   ok(await refreshLiveClassToken(caller, path.live_class_id)),
 );

@@ -1,8 +1,6 @@
 import { createThread } from '../../shared/domain/threads';
 import { http } from '../../shared/http/handler';
-import { threadOperations } from '../../shared/http/operations/threads';
+import { threadsCreate } from '../../shared/http/operations/threads';
 import { created } from '../../shared/http/responses';
 
-export const handler = http(threadOperations['threads.create']).handler(async ({ caller, body }) =>
-  created(await createThread(caller, body)),
-);
+export const handler = http(threadsCreate).handler(async ({ caller, body }) => created(await createThread(caller, body)));

@@ -1,8 +1,6 @@
 import { readableThread, toThreadView } from '../../shared/domain/threads';
 import { http } from '../../shared/http/handler';
-import { threadOperations } from '../../shared/http/operations/threads';
+import { threadsGet } from '../../shared/http/operations/threads';
 import { ok } from '../../shared/http/responses';
 
-export const handler = http(threadOperations['threads.get']).handler(async ({ caller, path }) =>
-  ok(toThreadView(await readableThread(caller, path.thread_id))),
-);
+export const handler = http(threadsGet).handler(async ({ caller, path }) => ok(toThreadView(await readableThread(caller, path.thread_id))));

@@ -1,8 +1,8 @@
 import { listThreadCalls } from '../../shared/domain/calls';
 import { http } from '../../shared/http/handler';
-import { threadOperations } from '../../shared/http/operations/threads';
+import { threadsListCalls } from '../../shared/http/operations/threads';
 import { ok } from '../../shared/http/responses';
 
-export const handler = http(threadOperations['threads.list-calls']).handler(async ({ caller, path, query }) =>
+export const handler = http(threadsListCalls).handler(async ({ caller, path, query }) =>
   ok(await listThreadCalls(caller, path.thread_id, query.limit, query.cursor)),
 );

@@ -59,7 +59,7 @@ export interface FunctionColdStart {
   loadRatio: number;
 }
 
-export async function measureColdStart(rounds = 5): Promise<{ floorBytes: number; floorLoadMs: number; functions: FunctionColdStart[] }> {
+export async function measureColdStart(rounds = 9): Promise<{ floorBytes: number; floorLoadMs: number; functions: FunctionColdStart[] }> {
   const outDir = mkdtempSync(join(tmpdir(), 'calls-cold-start-'));
   try {
     const targets = [...bundleTargets(), { id: FLOOR_ID, entry: 'ops/bench/floor-handler.ts' }];
@@ -159,7 +159,7 @@ export async function measureMint(blocks = 7, perBlock = 3000): Promise<{ ratio:
   return { ratio: median(ratios), oursUs: (median(oursMs) / perBlock) * 1000, jsonwebtokenUs: (median(referenceMs) / perBlock) * 1000 };
 }
 
-export async function coldStartReport(rounds = 5): Promise<string> {
+export async function coldStartReport(rounds = 9): Promise<string> {
   const { floorBytes, floorLoadMs, functions } = await measureColdStart(rounds);
   const mint = await measureMint();
   const header = ['function', 'kind', 'bundle KB', 'x floor', 'load CPU ms', 'x floor'];

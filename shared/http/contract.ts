@@ -24,6 +24,9 @@ export interface RouteAccess {
 /** A join, start or token refresh: the session write, and the Jitsi and TURN secrets for its credentials. */
 export const JOIN_ACCESS: RouteAccess = { table: 'readwrite', secrets: ['jitsi', 'turn'] };
 
+/** What any operation on a thread or its calls may answer. */
+export const THREAD_ERRORS: readonly ErrorCode[] = ['not_found', 'not_a_thread_member'];
+
 type Schema = z.ZodMiniType;
 
 export interface OperationContract {
@@ -55,11 +58,13 @@ export interface OperationContract {
 
 export type Contract<Id extends string = string> = OperationContract & { readonly id: Id };
 
-/** Stamps each contract with its key, so a handler holding a contract knows its operation id. */
-export function defineOperations<const T extends Record<string, OperationContract>>(
-  group: T,
-): { [K in keyof T & string]: T[K] & { readonly id: K } } {
-  return Object.fromEntries(Object.entries(group).map(([id, contract]) => [id, { ...contract, id }])) as never;
+/**
+ * One operation's contract, stamped with its id so a handler holding it knows its operation.
+ * Each is its own export, called as pure: a function's bundle keeps only the contract (and the
+ * schemas) it imports, and the groups and the index (route table, OpenAPI) collect them all.
+ */
+export function operation<const Id extends string, const C extends OperationContract>(id: Id, contract: C): C & { readonly id: Id } {
+  return { ...contract, id };
 }
 
 /** The errors the pipeline itself can answer, derived from what the contract asks of it. */

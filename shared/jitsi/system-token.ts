@@ -1,8 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
-import { SignJWT, importPKCS8, type CryptoKey } from 'jose';
 import { AppError, notFound } from '../errors';
 import type { JitsiSystemKey } from '../secrets/provider';
-import { NOT_BEFORE_SKEW_SECONDS } from './token';
+import { NOT_BEFORE_SKEW_SECONDS, signJwt } from './token';
 
 // The token the service shows Prosody's mod_muc_end_meeting and mod_muc_kick_participant.
 // They verify RS256 against `prosody_password_public_key_repo_url`, fetching
@@ -17,28 +16,23 @@ export interface SystemTokenSettings {
   audience: string;
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function importKey(pem: string): Promise<CryptoKey> {
-  let key = keys.get(pem);
-  if (!key) {
-    key = importPKCS8(pem, 'RS256');
-    keys.set(pem, key);
-  }
-  return key;
-}
-
+// Signed like login tokens, with node:crypto (the key imported once per container): no JOSE library in
+// the functions that end meetings or kick.
 export async function mintSystemToken(settings: SystemTokenSettings, key: JitsiSystemKey, nowMs = Date.now()): Promise<string> {
   const issuedAt = Math.floor(nowMs / 1000);
-  return new SignJWT({ room: '*' })
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
-    .setIssuer(settings.appId)
-    .setAudience(settings.audience)
-    .setSubject(settings.domain)
-    .setIssuedAt(issuedAt)
-    .setNotBefore(issuedAt - NOT_BEFORE_SKEW_SECONDS)
-    .setExpirationTime(issuedAt + SYSTEM_TOKEN_TTL_SECONDS)
-    .sign(await importKey(key.privateKeyPem));
+  return signJwt(
+    { alg: 'RS256', typ: 'JWT', kid: key.kid },
+    {
+      room: '*',
+      iss: settings.appId,
+      aud: settings.audience,
+      sub: settings.domain,
+      iat: issuedAt,
+      nbf: issuedAt - NOT_BEFORE_SKEW_SECONDS,
+      exp: issuedAt + SYSTEM_TOKEN_TTL_SECONDS,
+    },
+    { alg: 'RS256', privateKeyPem: key.privateKeyPem, kid: key.kid },
+  );
 }
 
 /** The file name Prosody asks the key URL for: `{sha256 hex of kid}.pem`. */

@@ -65,7 +65,8 @@ function keyObject(pem: string): KeyObject {
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 
-function signJwt(header: Record<string, string | undefined>, claims: Record<string, unknown>, key: JitsiSigningKey): string {
+/** A compact JWS over the claims: HS256 with the secret, RS256 with the (once-imported) private key. */
+export function signJwt(header: Record<string, string | undefined>, claims: Record<string, unknown>, key: JitsiSigningKey): string {
   const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
   const signature =
     key.alg === 'HS256'

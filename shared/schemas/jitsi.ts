@@ -1,37 +1,46 @@
 import * as z from 'zod/mini';
 
+// Schemas are z.lazy, built on first parse (why: shared/schemas/calls.ts).
+
 // event_sync's payloads (jitsi-contrib prosody-plugins, mod_event_sync_component): times are
 // unix seconds. Loose objects: a newer event_sync may add fields; what we read must be right.
 
-const unixSeconds = z.number().check(z.int(), z.nonnegative());
-const roomName = z.string().check(z.minLength(1), z.maxLength(512));
+const unixSeconds = /* @__PURE__ */ z.lazy(() => z.number().check(z.int(), z.nonnegative()));
+const roomName = /* @__PURE__ */ z.lazy(() => z.string().check(z.minLength(1), z.maxLength(512)));
 
-export const EventOccupantSchema = z.looseObject({
-  occupant_jid: z.string().check(z.minLength(1), z.maxLength(1024)),
-  joined_at: unixSeconds,
-  left_at: z.optional(unixSeconds),
-  /** The token's context.user.id; absent for jicofo's focus and users without a token. */
-  id: z.optional(z.nullable(z.string().check(z.maxLength(256)))),
-});
+// Also the base of z.extend below, which needs the object itself rather than a lazy.
+const eventOccupantObject = () =>
+  z.looseObject({
+    occupant_jid: z.string().check(z.minLength(1), z.maxLength(1024)),
+    joined_at: unixSeconds,
+    left_at: z.optional(unixSeconds),
+    /** The token's context.user.id; absent for jicofo's focus and users without a token. */
+    id: z.optional(z.nullable(z.string().check(z.maxLength(256)))),
+  });
+export const EventOccupantSchema = /* @__PURE__ */ z.lazy(eventOccupantObject);
 
 const RoomEvent = {
   room_name: roomName,
   is_breakout: z.optional(z.boolean()),
 };
 
-export const RoomCreatedBody = z.looseObject({ ...RoomEvent, created_at: z.optional(unixSeconds) });
-export const RoomDestroyedBody = z.looseObject({
-  ...RoomEvent,
-  destroyed_at: unixSeconds,
-  all_occupants: z.optional(z.array(EventOccupantSchema).check(z.maxLength(10_000))),
-});
-export const OccupantJoinedBody = z.looseObject({ ...RoomEvent, occupant: EventOccupantSchema });
-export const OccupantLeftBody = z.looseObject({
-  ...RoomEvent,
-  occupant: z.extend(EventOccupantSchema, { left_at: unixSeconds }),
-});
+export const RoomCreatedBody = /* @__PURE__ */ z.lazy(() => z.looseObject({ ...RoomEvent, created_at: z.optional(unixSeconds) }));
+export const RoomDestroyedBody = /* @__PURE__ */ z.lazy(() =>
+  z.looseObject({
+    ...RoomEvent,
+    destroyed_at: unixSeconds,
+    all_occupants: z.optional(z.array(EventOccupantSchema).check(z.maxLength(10_000))),
+  }),
+);
+export const OccupantJoinedBody = /* @__PURE__ */ z.lazy(() => z.looseObject({ ...RoomEvent, occupant: EventOccupantSchema }));
+export const OccupantLeftBody = /* @__PURE__ */ z.lazy(() =>
+  z.looseObject({
+    ...RoomEvent,
+    occupant: z.extend(eventOccupantObject(), { left_at: unixSeconds }),
+  }),
+);
 
-export const KeyPath = z.strictObject({ file: z.string().check(z.regex(/^[0-9a-f]{64}\.pem$/i)) });
+export const KeyPath = /* @__PURE__ */ z.lazy(() => z.strictObject({ file: z.string().check(z.regex(/^[0-9a-f]{64}\.pem$/i)) }));
 
 // JaaS webhooks (https://developer.8x8.com/jaas/docs/webhooks-payload): `timestamp` is unix
 // milliseconds and the source of truth for ordering; `fqn` is `<AppID>/<room name>`. Loose
@@ -39,21 +48,25 @@ export const KeyPath = z.strictObject({ file: z.string().check(z.regex(/^[0-9a-f
 const unixMillis = z.number().check(z.int(), z.nonnegative());
 const jaasText = (max: number) => z.optional(z.nullable(z.string().check(z.maxLength(max))));
 
-export const JaasWebhookData = z.looseObject({
-  /** The token's context.user.id; absent for users without a token. */
-  id: jaasText(256),
-  /** The occupant's real JID with its resource (one per device): `<node>@<host>/<resource>`. */
-  participantFullJid: jaasText(1024),
-  participantJid: jaasText(1024),
-  participantId: jaasText(256),
-  conference: jaasText(1024),
-  isBreakout: z.optional(z.nullable(z.boolean())),
-});
+export const JaasWebhookData = /* @__PURE__ */ z.lazy(() =>
+  z.looseObject({
+    /** The token's context.user.id; absent for users without a token. */
+    id: jaasText(256),
+    /** The occupant's real JID with its resource (one per device): `<node>@<host>/<resource>`. */
+    participantFullJid: jaasText(1024),
+    participantJid: jaasText(1024),
+    participantId: jaasText(256),
+    conference: jaasText(1024),
+    isBreakout: z.optional(z.nullable(z.boolean())),
+  }),
+);
 
-export const JaasWebhookBody = z.looseObject({
-  idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
-  eventType: z.string().check(z.minLength(1), z.maxLength(64)),
-  timestamp: unixMillis,
-  fqn: z.optional(z.string().check(z.maxLength(1024))),
-  data: z.optional(z.nullable(JaasWebhookData)),
-});
+export const JaasWebhookBody = /* @__PURE__ */ z.lazy(() =>
+  z.looseObject({
+    idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
+    eventType: z.string().check(z.minLength(1), z.maxLength(64)),
+    timestamp: unixMillis,
+    fqn: z.optional(z.string().check(z.maxLength(1024))),
+    data: z.optional(z.nullable(JaasWebhookData)),
+  }),
+);

@@ -3,6 +3,7 @@ import { callOperations } from './calls';
 import { jitsiOperations } from './jitsi';
 import { courseOperations, liveClassOperations } from './live-classes';
 import { publicOperations } from './public';
+import { recordingOperations } from './recordings';
 import { threadOperations } from './threads';
 
 // Every operation of the API. A handler imports only its own group, so a bundle carries
@@ -11,6 +12,7 @@ import { threadOperations } from './threads';
 export type OperationId =
   | keyof typeof threadOperations
   | keyof typeof callOperations
+  | keyof typeof recordingOperations
   | keyof typeof courseOperations
   | keyof typeof liveClassOperations
   | keyof typeof publicOperations
@@ -19,6 +21,7 @@ export type OperationId =
 export const operations = {
   ...threadOperations,
   ...callOperations,
+  ...recordingOperations,
   ...courseOperations,
   ...liveClassOperations,
   ...publicOperations,
