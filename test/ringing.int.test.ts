@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, TransactionCanceledException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamo, tableName, toAttributes, toValues } from '../shared/db/client';
 import { callStore } from '../shared/db/calls';
-import { keys } from '../shared/db/keys';
+import { INVITATION_PREFIX, keys } from '../shared/db/keys';
 import { settleExpiredRings, settleInvitations } from '../shared/domain/ringing';
 import { putMember } from '../shared/domain/threads';
 import { relayOutboxOnce } from '../shared/events/local-relay';
@@ -237,7 +237,6 @@ describe('settling many invitations', () => {
     for (const userId of lost) {
       await dynamo().send(new DeleteItemCommand({ TableName: tableName(), Key: toAttributes(keys.callInvitation(callId, userId)) }));
     }
-    expect((await call('calls.decline', { as: { sub: lost[0] as string }, params: { call_id: callId } })).body.error).toBe('not_ringing');
     const ended = await call('calls.end', { as: alice, params: { call_id: callId } });
     expect(ended.status).toBe(200);
     const { invitations } = await callStore.loadWithParticipants(callId);
@@ -267,6 +266,136 @@ describe('settling many invitations', () => {
       ['r-dave', 'cancelled'],
     ]);
     expect((await eventsOf(callId, 'CallInvitationCancelled')).map((event) => event.data.user_id).sort()).toEqual([bob.sub, 'r-dave']);
+  });
+});
+
+describe('invitations the start never wrote (named in its list)', () => {
+  // A thread over 93 members to ring: the last invitations are written after the start's transaction.
+  const members = (tag: string) => Array.from({ length: 120 }, (_, index) => `r-${tag}-${String(index).padStart(3, '0')}`);
+  const lose = (callId: string, userId: string) =>
+    dynamo().send(new DeleteItemCommand({ TableName: tableName(), Key: toAttributes(keys.callInvitation(callId, userId)) }));
+  const storedState = async (callId: string, userId: string) =>
+    (await callStore.loadWithParticipants(callId)).invitations.find((invitation) => invitation.user_id === userId)?.state;
+  const stateInLog = async (callId: string, userId: string) =>
+    (await invitationsOf(callId)).find((entry: any) => entry.user_id === userId)?.state;
+
+  it('lets such a member decline: written declined with its event, once; the end leaves it declined', async () => {
+    const crowd = members('undeclined');
+    const { callId } = await startedCall(crowd);
+    const lost = crowd.at(-1) as string;
+    await lose(callId, lost);
+    expect(await stateInLog(callId, lost)).toBe('ringing');
+    const declined = await call('calls.decline', { as: { sub: lost }, params: { call_id: callId } });
+    expect(declined).toMatchObject({ status: 200, body: { call_id: callId, user_id: lost, state: 'declined' } });
+    expect(await storedState(callId, lost)).toBe('declined');
+    expect(await stateInLog(callId, lost)).toBe('declined');
+    expect((await call('calls.decline', { as: { sub: lost }, params: { call_id: callId } })).body.error).toBe('not_ringing');
+    expect((await eventsOf(callId, 'CallInvitationDeclined')).map((event) => event.data.user_id)).toEqual([lost]);
+
+    expect((await call('calls.end', { as: alice, params: { call_id: callId } })).status).toBe(200);
+    expect(await storedState(callId, lost)).toBe('declined');
+    const cancelled = (await eventsOf(callId, 'CallInvitationCancelled')).map((event) => event.data.user_id);
+    expect(cancelled).toHaveLength(119);
+    expect(cancelled).not.toContain(lost);
+  });
+
+  it('records the join of such a member as accepted, in the join; the end leaves it accepted, with no cancel', async () => {
+    const crowd = members('unjoined');
+    const { callId } = await startedCall(crowd);
+    const lost = crowd.at(-1) as string;
+    await lose(callId, lost);
+    expect((await call('calls.join', { as: { sub: lost }, params: { call_id: callId } })).status).toBe(200);
+    expect(await storedState(callId, lost)).toBe('accepted');
+    expect(await stateInLog(callId, lost)).toBe('accepted');
+    expect((await call('calls.decline', { as: { sub: lost }, params: { call_id: callId } })).body.error).toBe('not_ringing');
+    // A member whose invitation is there still joins in two round trips: the list is read only when it is absent.
+    const trips = recordRoundTrips();
+    expect((await call('calls.join', { as: { sub: crowd[0] as string }, params: { call_id: callId } })).status).toBe(200);
+    trips.restore();
+    expect(trips.sequentialRoundTrips()).toBe(2);
+
+    const ended = await call('calls.end', { as: alice, params: { call_id: callId } });
+    expect(ended.status).toBe(200);
+    expect(ended.body.invitations.find((entry: any) => entry.user_id === lost)?.state).toBe('accepted');
+    expect(await storedState(callId, lost)).toBe('accepted');
+    const cancelled = (await eventsOf(callId, 'CallInvitationCancelled')).map((event) => event.data.user_id);
+    expect(cancelled).toHaveLength(118);
+    expect(cancelled).not.toContain(lost);
+  });
+
+  it('joins in two round trips a member added during a call whose invitations were all in the start, and does not ring them', async () => {
+    const { callId, threadId } = await startedCall();
+    expect((await call('threads.put-member', { as: alice, params: { thread_id: threadId, user_id: 'r-late' }, body: { role: 'member' } })).status).toBe(
+      200,
+    );
+    const trips = recordRoundTrips();
+    expect((await call('calls.join', { as: { sub: 'r-late' }, params: { call_id: callId } })).status).toBe(200);
+    trips.restore();
+    expect(trips.sequentialRoundTrips()).toBe(2);
+    expect(await storedState(callId, 'r-late')).toBeUndefined();
+    expect((await invitationsOf(callId)).map((entry: any) => entry.user_id)).not.toContain('r-late');
+  });
+
+  it('writes at the end accepted, with no cancel, for such a member who is in the call (their join recorded no answer)', async () => {
+    const crowd = members('unanswered');
+    const { callId } = await startedCall(crowd);
+    const lost = crowd.at(-1) as string;
+    // As a join before the fix left it: a session, and no invitation item.
+    await lose(callId, lost);
+    await dynamo().send(
+      new UpdateItemCommand({
+        TableName: tableName(),
+        Key: toAttributes(keys.callParticipant(callId, lost)),
+        UpdateExpression: 'SET user_id = :user, open_joined_at = :at, #type = :type',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: toValues({ ':user': lost, ':at': new Date().toISOString(), ':type': 'participant' }),
+      }),
+    );
+    expect(await stateInLog(callId, lost)).toBe('accepted');
+    const ended = await call('calls.end', { as: alice, params: { call_id: callId } });
+    expect(ended.status).toBe(200);
+    expect(ended.body.invitations.find((entry: any) => entry.user_id === lost)?.state).toBe('accepted');
+    expect(await storedState(callId, lost)).toBe('accepted');
+    const cancelled = (await eventsOf(callId, 'CallInvitationCancelled')).map((event) => event.data.user_id);
+    expect(cancelled).toHaveLength(119);
+    expect(cancelled).not.toContain(lost);
+    // A second end writes nothing twice.
+    expect((await call('calls.end', { as: alice, params: { call_id: callId } })).status).toBe(200);
+    expect(await eventsOf(callId, 'CallInvitationCancelled')).toHaveLength(119);
+  });
+
+  it('tries again a batch of later invitations that failed, and writes each once', async () => {
+    const crowd = members('retried');
+    const client = dynamo();
+    let failures = 0;
+    const name = 'failFirstInvitationBatch';
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const items = (args.input as { TransactItems?: { Put?: { Item?: Record<string, { S?: string }> } }[] }).TransactItems;
+        const onlyInvitations = items?.every((item) => item.Put?.Item?.sk?.S?.startsWith(INVITATION_PREFIX));
+        if (onlyInvitations && failures === 0) {
+          failures++;
+          throw new TransactionCanceledException({
+            message: 'Transaction cancelled',
+            $metadata: {},
+            CancellationReasons: items?.map(() => ({ Code: 'TransactionConflict' })),
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    let callId: string;
+    try {
+      ({ callId } = await startedCall(crowd));
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+    expect(failures).toBe(1);
+    const { invitations } = await callStore.loadWithParticipants(callId);
+    expect(invitations).toHaveLength(120);
+    expect(new Set(invitations.map((invitation) => invitation.state))).toEqual(new Set(['ringing']));
+    expect(await eventsOf(callId, 'CallStarted')).toHaveLength(1);
   });
 });
 

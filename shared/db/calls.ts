@@ -24,6 +24,8 @@ const CallItem = z.looseObject({
   /** Calls started before the INVITED item kept the members rung here; read, never written. */
   invited_user_ids: z.optional(z.array(z.string())),
   ring_expires_at: z.optional(z.string()),
+  /** How many invitations the start wrote after its transaction (0: all in it, so none can be missing). */
+  late_invitations: z.optional(z.number()),
 });
 export type CallRecord = z.infer<typeof CallItem>;
 export type CallType = CallRecord['call_type'];
@@ -79,6 +81,11 @@ export const callStore = {
     const call = parseItem(CallItem, others.find(isCallItem));
     const invited = parseItem(InvitedItem, others.find(isInvitedItem))?.user_ids ?? call?.invited_user_ids;
     return { call, participants, invitations, invited };
+  },
+
+  /** The members the start rang (one GetItem of the INVITED item; calls from before it kept them on the call item). */
+  async loadInvited(call: CallRecord): Promise<string[]> {
+    return parseItem(InvitedItem, await getItem(keys.callInvited(call.call_id)))?.user_ids ?? call.invited_user_ids ?? [];
   },
 
   /** A page of a thread's calls, newest first, after the call a cursor names. */

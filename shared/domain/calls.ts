@@ -19,7 +19,7 @@ import { logger } from '../observability/logger';
 import { joinCredentials, tokenResponse } from './join-info';
 import { endJitsiMeeting } from './jitsi-end';
 import { closeOpenSessions, roomOperations, type RoomKind } from './room-engine';
-import { invitationViews, settleEndedCall } from './ringing';
+import { invitationViews, listedButUnwritten, settleEndedCall, settlePart, unwrittenInvitation, type Settlement } from './ringing';
 import { firstSweepAt, type SweepLimits } from './sweep-rules';
 import { byUser, decodeCursor, encodeCursor, secondsBetween, sessionViews } from './room-rules';
 import { notAMember } from './threads';
@@ -64,15 +64,19 @@ const callRoom: RoomKind<CallRecord> = {
   noun: 'Call',
   async load(callId, userId) {
     const { call, participant, invitation } = await callStore.loadWithParticipant(callId, userId);
-    // Joining while rung answers the ring, in the join's own transaction.
-    const answering = call?.status === 'active' && invitation?.state === 'ringing' && Date.now() < Date.parse(invitation.ring_expires_at);
-    if (!answering) return { room: call, participant };
-    return {
-      room: call,
-      participant,
-      joinParts: { invitation: invitationStore.parts.settle(callId, userId, 'accepted', new Date().toISOString()) },
-      onJoined: () => countMetric(MetricName.RingAnswered),
-    };
+    const nowMs = Date.now();
+    // Joining while rung answers the ring, in the join's own transaction (the caller's own invitation item).
+    if (call?.status !== 'active' || nowMs >= Date.parse(call.ring_expires_at ?? call.started_at)) return { room: call, participant };
+    const at = new Date(nowMs).toISOString();
+    let answer: Settlement | undefined;
+    if (invitation) {
+      if (invitation.state === 'ringing' && nowMs < Date.parse(invitation.ring_expires_at)) answer = { invitation, to: 'accepted', at };
+    } else if (await listedButUnwritten(call, userId)) {
+      // Rung but never written: written accepted, on condition it is still absent (a late write makes the join read again).
+      answer = { invitation: unwrittenInvitation(call, userId), to: 'accepted', at, unwritten: true };
+    }
+    if (!answer) return { room: call, participant };
+    return { room: call, participant, joinParts: { invitation: settlePart(answer) }, onJoined: () => countMetric(MetricName.RingAnswered) };
   },
   eventIds: (call) => ({ call_id: call.call_id, thread_id: call.thread_id }),
   isOpen: (call) => call.status === 'active',
@@ -135,6 +139,7 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
     started_at: now.toISOString(),
     consent_recorded: false,
     ring_expires_at: ringExpiresAt,
+    late_invitations: Math.max(0, invited.length - INLINE_INVITATIONS),
   };
   const invitations: InvitationRecord[] = invited.map((userId) => ({
     call_id: callId,
@@ -200,16 +205,37 @@ export async function startCall(caller: Caller, input: { thread_id: string; call
   };
 }
 
-/** Invitations the start's transaction had no room for: transactions of 100 puts, side by side. */
+/** Attempts per batch of later invitations; one still failing is left for the list (and the end) to answer for. */
+const INVITATION_WRITE_ATTEMPTS = 3;
+
+/**
+ * Invitations the start's transaction had no room for: transactions of 100 puts, side by side.
+ * A failed batch is tried again (bounded) without the invitations already there (a decline or a
+ * join wrote them answered): every put is conditional on absence, and no event rides here, so a
+ * retry never writes anything twice. What still fails is logged; the log, the join, the decline
+ * and the end answer for it from the list.
+ */
 async function writeInvitations(invitations: InvitationRecord[]): Promise<void> {
   const chunks = Array.from({ length: Math.ceil(invitations.length / 100) }, (_, index) =>
     invitations.slice(index * 100, index * 100 + 100),
   );
-  await Promise.all(
-    chunks.map((chunk) =>
-      transaction(Object.fromEntries(chunk.map((invitation, index) => [`invite${index}`, invitationStore.parts.create(invitation)]))),
-    ),
-  );
+  await Promise.all(chunks.map(writeInvitationBatch));
+}
+
+async function writeInvitationBatch(batch: InvitationRecord[]): Promise<void> {
+  let pending = batch;
+  try {
+    await retryOnConflict(async () => {
+      const outcome = await transaction(
+        Object.fromEntries(pending.map((invitation, index) => [`invite${index}`, invitationStore.parts.create(invitation)])),
+      ).catch(() => undefined);
+      if (outcome?.ok) return undefined;
+      if (outcome) pending = pending.filter((_, index) => !conditionFailedOn(outcome.failed[`invite${index}`]));
+      return pending.length === 0 ? undefined : RETRY;
+    }, INVITATION_WRITE_ATTEMPTS);
+  } catch {
+    logger.error('invitations not written', { call_id: batch[0]?.call_id, unwritten: pending.length });
+  }
 }
 
 export const loadCall = (callId: string) => callStore.load(callId);
@@ -243,7 +269,7 @@ export function callLogView(
     participants: [...byUser(participants)]
       .flatMap(([userId, items]) => sessionViews(items, endedAt).map((session) => ({ user_id: userId, ...session })))
       .sort((a, b) => a.joined_at.localeCompare(b.joined_at) || (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0)),
-    invitations: invitationViews(call, invitations, invited, nowMs),
+    invitations: invitationViews(call, invitations, invited, nowMs, participants),
   };
 }
 
@@ -292,7 +318,7 @@ export async function endCall(caller: Caller, callId: string) {
         endedAt,
         { call_id: callId, thread_id: call.thread_id },
       ),
-      settleEndedCall(call, loaded.invitations, loaded.invited, Date.now()),
+      settleEndedCall(call, loaded.invitations, loaded.invited, Date.now(), loaded.participants),
     ]),
     endJitsiMeeting(call.room),
   ]);
@@ -333,7 +359,7 @@ export async function endCallBySystem(callId: string, cause: Extract<EndCause, {
       ended.ended_at,
       { call_id: callId, thread_id: ended.thread_id },
     ),
-    settleEndedCall(ended, loaded.invitations, loaded.invited, Date.now()),
+    settleEndedCall(ended, loaded.invitations, loaded.invited, Date.now(), loaded.participants),
   ]);
   return { call: ended, endedHere };
 }

@@ -1,6 +1,8 @@
-import { AppError } from '../errors';
+import { AppError, notFound } from '../errors';
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Caller } from '../http/auth';
 import { getItemsInOrder, retryOnConflict, RETRY } from '../db/items';
+import type { ParticipantRecord } from '../db/participants';
 import { callStore, type CallRecord } from '../db/calls';
 import { invitationStore, type InvitationRecord, type InvitationState } from '../db/invitations';
 import { keys, RING_SHARDS } from '../db/keys';
@@ -9,7 +11,6 @@ import { eventPart, newEvent } from '../events/outbox';
 import { MetricName } from '../observability/metric-names';
 import { countMetric } from '../observability/metrics';
 import type { EventType } from '../webhooks/envelope';
-import { notFound } from '../errors';
 import { threadStore } from '../db/threads';
 import { notAMember } from './threads';
 
@@ -39,6 +40,59 @@ export function effectiveRing(invitation: RingFields, call: Pick<CallRecord, 'st
 }
 
 /**
+ * A member the start's list names whose invitation item was never written (the start died between
+ * its writes, or a batch of its later invitations failed), as the start would have written it.
+ */
+export function unwrittenInvitation(call: CallRecord, userId: string): InvitationRecord {
+  return {
+    call_id: call.call_id,
+    thread_id: call.thread_id,
+    call_type: call.call_type,
+    initiator_id: call.initiator_id,
+    started_at: call.started_at,
+    user_id: userId,
+    state: 'ringing',
+    updated_at: call.started_at,
+    ring_expires_at: call.ring_expires_at ?? call.started_at,
+  };
+}
+
+/**
+ * Whether some of the call's invitations were written after the start's transaction (and so may
+ * be missing). Those written in it are atomic with the list; calls that did not record the count
+ * (started before it was kept) may be missing some.
+ */
+export const mayMissInvitations = (call: CallRecord) => (call.late_invitations ?? 1) > 0;
+
+/** When a member's first session began, if they joined this call at all. */
+function firstJoinedAt(records: ParticipantRecord[] | undefined): string | undefined {
+  const times = (records ?? []).flatMap((record) => [
+    ...(record.sessions ?? []).map((session) => session.joined_at),
+    ...(record.open_joined_at ? [record.open_joined_at] : []),
+  ]);
+  return times.sort()[0];
+}
+
+/**
+ * What an unwritten invitation is: accepted at their first join if the member joined before the
+ * ring ran out (what a join in time writes), else what its time or the end decided.
+ */
+function unwrittenRing(call: CallRecord, userId: string, participant: ParticipantRecord[] | undefined, nowMs: number) {
+  const invitation = unwrittenInvitation(call, userId);
+  const joinedAt = firstJoinedAt(participant);
+  if (joinedAt && Date.parse(joinedAt) < Date.parse(invitation.ring_expires_at)) {
+    return { invitation, state: 'accepted' as const, updated_at: joinedAt };
+  }
+  return { invitation, ...effectiveRing(invitation, call, nowMs) };
+}
+
+const participantsByUser = (participants: ParticipantRecord[]) => {
+  const byUser = new Map<string, ParticipantRecord[]>();
+  for (const participant of participants) byUser.set(participant.user_id, [...(byUser.get(participant.user_id) ?? []), participant]);
+  return byUser;
+};
+
+/**
  * The call log's `invitations`: everyone the start rang (`invited`, the call partition's INVITED
  * item), by user id; without that list, the invitations stored.
  */
@@ -47,33 +101,44 @@ export function invitationViews(
   invitations: InvitationRecord[],
   invited: string[] | undefined,
   nowMs: number,
+  participants: ParticipantRecord[] = [],
 ): InvitationView[] {
   const stored = new Map(invitations.map((invitation) => [invitation.user_id, invitation]));
+  const joined = participantsByUser(participants);
   return [...(invited ?? stored.keys())].sort().map((userId) => {
-    // Not yet written (a thread too large for the start's transaction, between its two writes): still ringing by the list.
-    const invitation = stored.get(userId) ?? {
-      state: 'ringing' as const,
-      updated_at: call.started_at,
-      ring_expires_at: call.ring_expires_at ?? call.started_at,
-    };
-    return { user_id: userId, ...effectiveRing(invitation, call, nowMs) };
+    const invitation = stored.get(userId);
+    if (invitation) return { user_id: userId, ...effectiveRing(invitation, call, nowMs) };
+    const { state, updated_at } = unwrittenRing(call, userId, joined.get(userId), nowMs);
+    return { user_id: userId, state, updated_at };
   });
 }
 
+// Accepted has no event of its own: the member's ParticipantJoined says it.
 const RING_EVENTS: Record<'declined' | 'missed' | 'cancelled', EventType> = {
   declined: 'CallInvitationDeclined',
   missed: 'CallInvitationMissed',
   cancelled: 'CallInvitationCancelled',
 };
-const RING_METRICS = { declined: MetricName.RingDeclined, missed: MetricName.RingMissed, cancelled: undefined } as const;
+const RING_METRICS = { accepted: undefined, declined: MetricName.RingDeclined, missed: MetricName.RingMissed, cancelled: undefined } as const;
 
 /** One invitation to move out of `ringing`, and when. */
 export interface Settlement {
   invitation: InvitationRecord;
-  to: 'declined' | 'missed' | 'cancelled';
+  to: 'accepted' | 'declined' | 'missed' | 'cancelled';
   at: string;
-  /** Named in the call's list of members rung but never written (the start died before its last invitations): written settled. */
+  /** Named in the call's list of members rung but never written: written settled, on condition it is still absent. */
   unwritten?: boolean;
+}
+
+/**
+ * The write that moves one invitation out of `ringing`: the stored one on condition it still
+ * rings, or one never written created settled on condition it is still absent. Every path (join,
+ * decline, the ring job, the end) writes through here.
+ */
+export function settlePart({ invitation, to, at, unwritten }: Settlement): TransactWriteItem {
+  return unwritten
+    ? invitationStore.parts.create({ ...invitation, state: to, updated_at: at })
+    : invitationStore.parts.settle(invitation.call_id, invitation.user_id, to, at);
 }
 
 /** Invitations per transaction: each with its event, 2 × 50 fills DynamoDB's 100 items. */
@@ -101,16 +166,19 @@ export async function settleInvitations(settlements: Settlement[]): Promise<Sett
 function settleBatch(batch: Settlement[]): Promise<Settlement[]> {
   let pending = batch.map((settlement) => ({
     ...settlement,
-    event: newEvent(
-      RING_EVENTS[settlement.to],
-      {
-        call_id: settlement.invitation.call_id,
-        thread_id: settlement.invitation.thread_id,
-        user_id: settlement.invitation.user_id,
-        state: settlement.to,
-      },
-      settlement.at,
-    ),
+    event:
+      settlement.to === 'accepted'
+        ? undefined
+        : newEvent(
+            RING_EVENTS[settlement.to],
+            {
+              call_id: settlement.invitation.call_id,
+              thread_id: settlement.invitation.thread_id,
+              user_id: settlement.invitation.user_id,
+              state: settlement.to,
+            },
+            settlement.at,
+          ),
   }));
   return retryOnConflict(async () => {
     // Each pass that fails a condition drops at least one invitation: at most one pass per invitation.
@@ -118,14 +186,9 @@ function settleBatch(batch: Settlement[]): Promise<Settlement[]> {
       if (pending.length === 0) return [];
       const outcome = await transaction(
         Object.fromEntries(
-          pending.flatMap(({ invitation, to, at, unwritten, event }, index) => [
-            [
-              `invitation${index}`,
-              unwritten
-                ? invitationStore.parts.create({ ...invitation, state: to, updated_at: at })
-                : invitationStore.parts.settle(invitation.call_id, invitation.user_id, to, at),
-            ],
-            [`event${index}`, eventPart(event)],
+          pending.flatMap(({ event, ...settlement }, index) => [
+            [`invitation${index}`, settlePart(settlement)],
+            [`event${index}`, event ? eventPart(event) : undefined],
           ]),
         ),
       );
@@ -147,32 +210,25 @@ export async function settleInvitation(invitation: InvitationRecord, to: Settlem
 /**
  * The ended call's invitations still ringing, stored as what readers already see (cancelled, or
  * missed if their time ran out first), each with its event; members the list names whose
- * invitation was never written are written so, and get their event too.
+ * invitation was never written are written as the log shows them: accepted if they joined in
+ * time (no event: their ParticipantJoined said it), else cancelled or missed with its event.
  */
-export function settleEndedCall(call: CallRecord, invitations: InvitationRecord[], invited: string[] | undefined, nowMs: number) {
+export function settleEndedCall(
+  call: CallRecord,
+  invitations: InvitationRecord[],
+  invited: string[] | undefined,
+  nowMs: number,
+  participants: ParticipantRecord[] = [],
+) {
   const stored = new Set(invitations.map((invitation) => invitation.user_id));
+  const joined = participantsByUser(participants);
   const unwritten = (invited ?? [])
     .filter((userId) => !stored.has(userId))
-    .map(
-      (userId): InvitationRecord => ({
-        call_id: call.call_id,
-        thread_id: call.thread_id,
-        call_type: call.call_type,
-        initiator_id: call.initiator_id,
-        started_at: call.started_at,
-        user_id: userId,
-        state: 'ringing',
-        updated_at: call.started_at,
-        ring_expires_at: call.ring_expires_at ?? call.started_at,
-      }),
-    );
-  return settleInvitations([
-    ...invitations.flatMap((invitation) => settlementIfOver(invitation, call, nowMs) ?? []),
-    ...unwritten.flatMap((invitation) => {
-      const settlement = settlementIfOver(invitation, call, nowMs);
-      return settlement ? [{ ...settlement, unwritten: true }] : [];
-    }),
-  ]);
+    .flatMap((userId): Settlement[] => {
+      const { invitation, state, updated_at } = unwrittenRing(call, userId, joined.get(userId), nowMs);
+      return state === 'ringing' ? [] : [{ invitation, to: state, at: updated_at, unwritten: true }];
+    });
+  return settleInvitations([...invitations.flatMap((invitation) => settlementIfOver(invitation, call, nowMs) ?? []), ...unwritten]);
 }
 
 /** What a reader already sees for a ringing invitation whose time or call is over (missed or cancelled), to store. */
@@ -183,19 +239,43 @@ export function settlementIfOver(invitation: InvitationRecord, call: CallRecord,
   return { invitation, to: seen.state, at: seen.updated_at };
 }
 
-/** `POST /api/calls/{call_id}/decline`: two sequential round trips (the call and the invitation; the transaction). */
-export async function declineCall(caller: Caller, callId: string) {
-  const { call, invitation } = await callStore.loadWithParticipant(callId, caller.userId);
-  if (!call) throw notFound('Call');
-  if (!invitation) {
-    // Members who were not rung (the initiator, someone added during the call) have nothing to decline.
-    if (await threadStore.loadMember(call.thread_id, caller.userId)) throw notRinging();
-    throw notAMember();
-  }
-  const now = Date.now();
-  if (effectiveRing(invitation, call, now).state !== 'ringing') throw notRinging();
-  if (!(await settleInvitation(invitation, 'declined', new Date(now).toISOString()))) throw notRinging();
-  return { call_id: callId, user_id: caller.userId, state: 'declined' as const };
+/**
+ * Whether the start rang `userId` though their invitation item is absent: only calls that wrote
+ * invitations after the start's transaction can miss one, and only then is the list read.
+ */
+export async function listedButUnwritten(call: CallRecord, userId: string): Promise<boolean> {
+  if (userId === call.initiator_id || !mayMissInvitations(call)) return false;
+  return (await callStore.loadInvited(call)).includes(userId);
+}
+
+/**
+ * `POST /api/calls/{call_id}/decline`: two sequential round trips (the call and the invitation;
+ * the transaction), one more to read the list when the invitation item is absent in a call that
+ * may miss one.
+ */
+export function declineCall(caller: Caller, callId: string) {
+  return retryOnConflict(async () => {
+    const { call, invitation } = await callStore.loadWithParticipant(callId, caller.userId);
+    if (!call) throw notFound('Call');
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const declined = { call_id: callId, user_id: caller.userId, state: 'declined' as const };
+    if (invitation) {
+      if (effectiveRing(invitation, call, now).state !== 'ringing') throw notRinging();
+      if (!(await settleInvitation(invitation, 'declined', at))) throw notRinging();
+      return declined;
+    }
+    if (!(await listedButUnwritten(call, caller.userId))) {
+      // Members who were not rung (the initiator, someone added during the call) have nothing to decline.
+      if (await threadStore.loadMember(call.thread_id, caller.userId)) throw notRinging();
+      throw notAMember();
+    }
+    const unwritten = unwrittenInvitation(call, caller.userId);
+    if (effectiveRing(unwritten, call, now).state !== 'ringing') throw notRinging();
+    const settled = await settleInvitations([{ invitation: unwritten, to: 'declined', at, unwritten: true }]);
+    // Written meanwhile (the start's later write, or a join): read it again and answer from it.
+    return settled.length === 1 ? declined : RETRY;
+  });
 }
 
 /** `GET /api/calls/incoming`: one Query of the caller's ringing invitations (gsi2); expired ones are left out. */
