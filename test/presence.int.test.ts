@@ -122,6 +122,25 @@ describe('presence from event_sync', () => {
     await call('jitsi.room-destroyed', { headers: EVENTS, body: { room_name: room, destroyed_at: destroyedAt, all_occupants: [] } });
     expect(await log(callId)).toEqual(ended);
   });
+
+  it('shortens to Jitsi’s left_at a session the room’s end closed first (a late left is not dropped)', async () => {
+    const { callId, room, startedAt } = await activeCall();
+    const t0 = unix(startedAt) + 1;
+    await joined(room, occupant(bob.sub, 'abababab', t0));
+    // The room's end is delivered before bob's own left, which happened earlier.
+    await call('jitsi.room-destroyed', { headers: EVENTS, body: { room_name: room, destroyed_at: t0 + 60, all_occupants: [] } });
+    expect((await left(room, occupant(bob.sub, 'abababab', t0, t0 + 30))).status).toBe(204);
+    const bobSessions = (await log(callId)).participants.filter((p: any) => p.user_id === bob.sub);
+    expect(bobSessions).toEqual([
+      {
+        user_id: bob.sub,
+        joined_at: new Date(t0 * 1000).toISOString(),
+        left_at: new Date((t0 + 30) * 1000).toISOString(),
+        duration_seconds: 30,
+        left_reason: 'disconnected',
+      },
+    ]);
+  });
 });
 
 describe('the system key route', () => {

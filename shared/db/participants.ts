@@ -23,7 +23,12 @@ const ClosedSession = z.object({
 export type ClosedSession = z.infer<typeof ClosedSession>;
 
 /** One Jitsi occupant (device) of the user, by occupant JID: what event_sync reported. */
-const Occupant = z.object({ joined_at: z.string(), left_at: z.optional(z.string()) });
+const Occupant = z.object({
+  joined_at: z.string(),
+  left_at: z.optional(z.string()),
+  /** The room's end set `left_at` (the occupant's own left may still lower it). */
+  left_by_end: z.optional(z.boolean()),
+});
 export type OccupantRecord = z.infer<typeof Occupant>;
 
 const ParticipantItem = z.looseObject({

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyPresence, isNeverConnected, sessionTransitions, type PresenceEvent, type PresenceState } from './presence-rules';
+import {
+  applyPresence,
+  isNeverConnected,
+  ROOM_END_MARK,
+  sessionTransitions,
+  type PresenceEvent,
+  type PresenceState,
+} from './presence-rules';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 10, 21, 9, 0, 0) + seconds * 1000).toISOString();
 const empty: PresenceState = { open_joined_at: undefined, sessions: [], occupants: {} };
@@ -91,6 +98,51 @@ describe('applyPresence', () => {
     expect(state.sessions).toEqual([]);
     expect(state.open_joined_at).toBeUndefined();
     expect(state.occupants.a).toEqual({ joined_at: at(10), left_at: at(70) });
+  });
+
+  it('gives the same session for a left delivered after the room’s end as before it (the end does not stretch it)', () => {
+    // Device in from 0 to 1800; the room ends at 3600. The end closes what is still open at 3600.
+    const end = (state: PresenceState) =>
+      run(
+        [
+          ...Object.entries(state.occupants)
+            .filter(([, occupant]) => !occupant.left_at)
+            .map(([occupant, { joined_at }]): PresenceEvent => ({
+              kind: 'left',
+              occupant,
+              joinedAt: joined_at,
+              leftAt: at(3600),
+              byEnd: true,
+            })),
+          ...(state.open_joined_at
+            ? [{ kind: 'left', occupant: `${ROOM_END_MARK}${at(3600)}`, joinedAt: at(3600), leftAt: at(3600), byEnd: true } as const]
+            : []),
+        ],
+        state,
+      );
+    for (const start of [empty, { ...empty, open_joined_at: at(0) }]) {
+      const inOrder = run([left('a', 0, 1800)], end(run([joined('a', 0), left('a', 0, 1800)], start)), at(3600));
+      const endFirst = run([left('a', 0, 1800)], end(run([joined('a', 0)], start)), at(3600));
+      expect(inOrder.sessions).toEqual([
+        { joined_at: at(0), left_at: at(1800), left_reason: 'disconnected', ...(start.open_joined_at ? { anchored: true } : {}) },
+      ]);
+      expect(endFirst.sessions).toEqual(inOrder.sessions);
+      expect(endFirst.open_joined_at).toBeUndefined();
+      // The end's own left again, or a left later than the end, changes nothing.
+      expect(
+        applyPresence(endFirst, { kind: 'left', occupant: 'a', joinedAt: at(0), leftAt: at(3600), byEnd: true }, at(3600)),
+      ).toBeUndefined();
+      expect(applyPresence(endFirst, left('a', 0, 4000), at(3600))).toBeUndefined();
+    }
+  });
+
+  it('closes at the room’s end an API join no occupant confirmed', () => {
+    const state = run([{ kind: 'left', occupant: `${ROOM_END_MARK}${at(3600)}`, joinedAt: at(3600), leftAt: at(3600), byEnd: true }], {
+      ...empty,
+      open_joined_at: at(5),
+    });
+    expect(state.open_joined_at).toBeUndefined();
+    expect(state.sessions).toEqual([{ joined_at: at(5), left_at: at(3600), left_reason: 'disconnected', anchored: true }]);
   });
 
   it('never closes a session before it opened (left_at before joined_at from a skewed clock)', () => {

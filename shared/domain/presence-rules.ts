@@ -8,7 +8,9 @@ import type { ClosedSession, OccupantRecord } from '../db/participants';
 // `disconnected`. Sessions closed by the API (`left`, `call_ended`) are never rewritten.
 
 export type PresenceEvent =
-  { kind: 'joined'; occupant: string; joinedAt: string } | { kind: 'left'; occupant: string; joinedAt: string; leftAt: string };
+  | { kind: 'joined'; occupant: string; joinedAt: string }
+  /** `byEnd`: the room's end closed it (what Jitsi said of the room, not of this occupant). */
+  | { kind: 'left'; occupant: string; joinedAt: string; leftAt: string; byEnd?: boolean };
 
 export interface PresenceState {
   open_joined_at: string | undefined;
@@ -17,6 +19,12 @@ export interface PresenceState {
   sessions: ClosedSession[];
   occupants: Record<string, OccupantRecord>;
 }
+
+/**
+ * The occupant key of a room end's mark: it closes at the end an API join no occupant confirmed,
+ * without counting as presence (a late left of a real occupant must not be stretched by it).
+ */
+export const ROOM_END_MARK = 'room-destroyed:';
 
 /** Occupants that left are kept (for duplicates and late events) up to this many per user and room. */
 export const MAX_OCCUPANTS_KEPT = 50;
@@ -30,8 +38,8 @@ const wholeSecond = (iso: string) => Math.floor(ms(iso) / 1000) * 1000;
 
 /**
  * The state after `event`, or undefined when it changes nothing (a duplicate, or an occupant
- * already known to have left). Once the room has ended (`endedAt`), only the occupants are
- * recorded: the end closed every session.
+ * already known to have left). Once the room has ended (`endedAt`), the sessions are still
+ * derived, clamped to the end: a late left can only shorten what the end closed.
  */
 export function applyPresence(state: PresenceState, event: PresenceEvent, endedAt?: string): PresenceState | undefined {
   const known = state.occupants[event.occupant];
@@ -42,13 +50,16 @@ export function applyPresence(state: PresenceState, event: PresenceEvent, endedA
     if (known && ms(known.joined_at) <= ms(event.joinedAt)) return undefined;
     occupants = { ...state.occupants, [event.occupant]: { ...known, joined_at: event.joinedAt } };
   } else {
-    if (known?.left_at) return undefined;
+    // An occupant's own left lowers a left_at the room's end assumed (delivered first); nothing
+    // else changes a known left, so the same events in any order give the same state.
+    const lowers = known?.left_by_end && !event.byEnd && ms(event.leftAt) < ms(known.left_at ?? event.leftAt);
+    if (known?.left_at && !lowers) return undefined;
     // A skewed clock never gives a negative interval.
     const from = min(known?.joined_at ?? event.joinedAt, event.leftAt);
-    occupants = prune({ ...state.occupants, [event.occupant]: { joined_at: from, left_at: event.leftAt } });
+    const occupant: OccupantRecord = { joined_at: from, left_at: event.leftAt, ...(event.byEnd ? { left_by_end: true } : {}) };
+    occupants = prune({ ...state.occupants, [event.occupant]: occupant });
   }
-  if (endedAt) return { ...state, occupants };
-  return derive(state, occupants);
+  return derive(state, occupants, endedAt);
 }
 
 interface Block {
@@ -56,10 +67,14 @@ interface Block {
   end: string | undefined;
 }
 
-/** The union of the occupants' intervals (one still in the room reaches to the end of time), oldest first. */
-function blocksOf(occupants: Record<string, OccupantRecord>): Block[] {
-  const spans = Object.values(occupants)
-    .map((occupant) => ({ start: occupant.joined_at, end: occupant.left_at }))
+/**
+ * The union of the occupants' intervals, oldest first: one still in the room reaches to the end of
+ * time, or to the room's end (`endedAt`), when it has ended; one that joined after the end is not in it.
+ */
+function blocksOf(occupants: Record<string, OccupantRecord>, endedAt: string | undefined): Block[] {
+  const spans = Object.entries(occupants)
+    .filter(([jid, occupant]) => !jid.startsWith(ROOM_END_MARK) && !(endedAt && ms(occupant.joined_at) > ms(endedAt)))
+    .map(([, occupant]) => ({ start: occupant.joined_at, end: occupant.left_at ?? endedAt }))
     .sort((a, b) => ms(a.start) - ms(b.start));
   const blocks: Block[] = [];
   for (const span of spans) {
@@ -77,23 +92,38 @@ function blocksOf(occupants: Record<string, OccupantRecord>): Block[] {
  * from its join time to the end of the first block that ends after it. Recomputed from the
  * occupants every time, so the order the events came in cannot matter.
  */
-function derive(state: PresenceState, occupants: Record<string, OccupantRecord>): PresenceState {
+function derive(state: PresenceState, occupants: Record<string, OccupantRecord>, endedAt: string | undefined): PresenceState {
   const apiClosed = state.sessions.filter((session) => session.left_reason !== 'disconnected');
   const anchors = [
     ...state.sessions.filter((session) => session.left_reason === 'disconnected' && session.anchored).map((session) => session.joined_at),
     ...(state.open_joined_at && !state.open_from_presence ? [state.open_joined_at] : []),
   ];
   // A device still reported after the user left through the API is not a new session.
-  const blocks = blocksOf(occupants).filter(
+  const blocks = blocksOf(occupants, endedAt).filter(
     (block) =>
       !apiClosed.some(
         (session) => ms(block.start) <= ms(session.left_at) && (block.end === undefined || ms(block.end) >= wholeSecond(session.joined_at)),
       ),
   );
+  // A room's end closes an API join no occupant confirmed (an end mark), as the end of the room does.
+  const ends = [
+    ...Object.entries(occupants)
+      .filter(([jid]) => jid.startsWith(ROOM_END_MARK))
+      .map(([, mark]) => mark.left_at ?? mark.joined_at),
+    ...(endedAt ? [endedAt] : []),
+  ];
   const starts = new Map<Block, { start: string; anchored: boolean }>();
   let unconfirmed: string | undefined;
   for (const anchor of anchors) {
-    const block = blocks.find((candidate) => candidate.end === undefined || ms(candidate.end) >= wholeSecond(anchor));
+    let block = blocks.find((candidate) => candidate.end === undefined || ms(candidate.end) >= wholeSecond(anchor));
+    if (!block) {
+      const end = ends.filter((at) => ms(at) >= wholeSecond(anchor)).sort((a, b) => ms(a) - ms(b))[0];
+      if (end) {
+        block = { start: min(anchor, end), end };
+        blocks.push(block);
+        blocks.sort((a, b) => ms(a.start) - ms(b.start));
+      }
+    }
     if (!block) {
       unconfirmed = unconfirmed ? min(unconfirmed, anchor) : anchor;
       continue;
