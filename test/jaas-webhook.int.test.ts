@@ -224,4 +224,23 @@ describe('JaaS webhooks: ParticipantJoined / ParticipantLeft', () => {
     expect(added.map((event) => event.type)).toEqual(['ParticipantLeft']);
     expect(added[0]!.data).toMatchObject({ left_at: iso(startedMs + 30_000), left_reason: 'disconnected' });
   });
+
+  it('writes a ParticipantJoined when Jitsi reconnects a user whose presence-opened session the API closed (calls.leave)', async () => {
+    const { callId, room, startedMs } = await activeCall();
+    await deliver(payload('PARTICIPANT_JOINED', room, startedMs, device(bob.sub, 'f3f3f3f3')));
+    expect((await call('calls.leave', { as: bob, params: { call_id: callId } })).status).toBe(200);
+    const leftMs = Date.now();
+    await deliver(payload('PARTICIPANT_LEFT', room, leftMs + 1000, device(bob.sub, 'f3f3f3f3')));
+    // Jitsi reconnects later, without an API join.
+    await deliver(payload('PARTICIPANT_JOINED', room, leftMs + 5000, device(bob.sub, 'f4f4f4f4')));
+    await deliver(payload('PARTICIPANT_LEFT', room, leftMs + 15_000, device(bob.sub, 'f4f4f4f4')));
+    const events = await eventsOf(callId, bob.sub);
+    expect(events.map((event) => [event.type, event.data.left_reason])).toEqual([
+      ['ParticipantJoined', undefined],
+      ['ParticipantLeft', 'left'],
+      ['ParticipantJoined', undefined],
+      ['ParticipantLeft', 'disconnected'],
+    ]);
+    expect(events[2]!.data.joined_at).toBe(iso(leftMs + 5000));
+  });
 });

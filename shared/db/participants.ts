@@ -19,6 +19,8 @@ const ClosedSession = z.object({
   left_reason: z.optional(z.enum(LEFT_REASONS)),
   /** A `disconnected` session that began with an API join (presence keeps its start when recomputing). */
   anchored: z.optional(z.boolean()),
+  /** Opened by Jitsi's presence (kept when the API closes it: presence's event count includes it). */
+  from_presence: z.optional(z.boolean()),
 });
 export type ClosedSession = z.infer<typeof ClosedSession>;
 
@@ -85,7 +87,9 @@ export function openSessionParts(
 ): { session: TransactWriteItem; archive: TransactWriteItem | undefined } {
   const previous = seen?.open_joined_at;
   // A join over a still-open session: the client came back without leaving (a reload).
-  const closedNow = previous ? [{ joined_at: previous, left_at: now, left_reason: 'left' }] : [];
+  const closedNow = previous
+    ? [{ joined_at: previous, left_at: now, left_reason: 'left', ...(seen?.open_from_presence ? { from_presence: true } : {}) }]
+    : [];
   const kept = seen?.sessions ?? [];
   const archiving = kept.length >= SESSIONS_PER_ITEM;
   // Extra attributes (live-class bookkeeping) are named by our code, never by user input.
@@ -146,11 +150,18 @@ export function openSessionParts(
  * The update that closes the open session the caller saw, with why it closed; its condition fails
  * if someone else changed it first. A close never precedes its open.
  */
-export function closeSessionPart(key: ItemKey, openJoinedAt: string, leftAt: string, leftReason: LeftReason): TransactWriteItem {
+export function closeSessionPart(
+  key: ItemKey,
+  openJoinedAt: string,
+  leftAt: string,
+  leftReason: LeftReason,
+  fromPresence = false,
+): TransactWriteItem {
   const closed = {
     joined_at: openJoinedAt,
     left_at: Date.parse(leftAt) < Date.parse(openJoinedAt) ? openJoinedAt : leftAt,
     left_reason: leftReason,
+    ...(fromPresence ? { from_presence: true } : {}),
   };
   return {
     Update: {

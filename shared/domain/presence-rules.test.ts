@@ -217,11 +217,11 @@ describe('isNeverConnected', () => {
 
 describe('sessionTransitions', () => {
   /** Every open and close the events caused, applied one at a time as the store would. */
-  const transitions = (events: PresenceEvent[], start: PresenceState = empty) => {
+  const transitions = (events: PresenceEvent[], start: PresenceState = empty, startMarks = { joined: 0, left: 0 }) => {
     let state = start;
     let joined = 0;
     let left = 0;
-    let marks = { joined: 0, left: 0 };
+    let marks = startMarks;
     for (const event of events) {
       const next = applyPresence(state, event);
       if (!next) continue;
@@ -231,7 +231,7 @@ describe('sessionTransitions', () => {
       marks = change.marks;
       state = next;
     }
-    return { joined, left, state };
+    return { joined, left, state, marks };
   };
 
   it('opens and closes once for a device in order, and once for a left before its joined', () => {
@@ -244,6 +244,21 @@ describe('sessionTransitions', () => {
     const apiJoined: PresenceState = { ...empty, open_joined_at: at(5) };
     expect(transitions([joined('a', 10), joined('a', 10), left('a', 10, 70), left('a', 10, 70)], apiJoined)).toMatchObject({
       joined: 0,
+      left: 1,
+    });
+  });
+
+  it('opens again when Jitsi reconnects a user after the API closed the session Jitsi opened', () => {
+    const opened = transitions([joined('a', 10)]);
+    // The user leaves through the API at 20: the closed session keeps that presence opened it.
+    const apiLeft: PresenceState = {
+      ...opened.state,
+      open_joined_at: undefined,
+      open_from_presence: undefined,
+      sessions: [{ joined_at: at(10), left_at: at(20), left_reason: 'left', from_presence: true }],
+    };
+    expect(transitions([left('a', 10, 25), joined('b', 100), left('b', 100, 150)], apiLeft, opened.marks)).toMatchObject({
+      joined: 1,
       left: 1,
     });
   });

@@ -170,7 +170,8 @@ export interface EventMarks {
  * a late event may rewrite sessions (an earlier join, a block merged into an open one and split
  * again) without opening or closing anything new, and a duplicate changes nothing, so neither
  * writes an event twice. Jitsi opened every `disconnected` session not anchored on an API join
- * (whose join wrote its own ParticipantJoined), plus an open one it opened; it closed every
+ * (whose join wrote its own ParticipantJoined), every one the API closed that it opened
+ * (`from_presence`), plus an open one it opened; it closed every
  * `disconnected` one. Which sessions the events describe: the newest ones this change produced.
  */
 export function sessionTransitions(
@@ -179,7 +180,11 @@ export function sessionTransitions(
   marks: EventMarks = { joined: 0, left: 0 },
 ): { joined: string[]; left: ClosedSession[]; marks: EventMarks } {
   const closed = next.sessions.filter((session) => session.left_reason === 'disconnected');
-  const openedByJitsi = closed.filter((session) => !session.anchored).length + (next.open_joined_at && next.open_from_presence ? 1 : 0);
+  // A session Jitsi opened still counts once the API closed it (a leave, a reload's join), or the
+  // mark would stay above the count and swallow the next ParticipantJoined.
+  const closedByApi = next.sessions.filter((session) => session.left_reason !== 'disconnected' && session.from_presence);
+  const openedByJitsi =
+    closed.filter((session) => !session.anchored).length + closedByApi.length + (next.open_joined_at && next.open_from_presence ? 1 : 0);
   const key = (session: ClosedSession) => `${session.joined_at}|${session.left_at}`;
   const seen = new Set(prev.sessions.map(key));
   const newestFirst = [...closed].sort((a, b) => Number(seen.has(key(a))) - Number(seen.has(key(b))) || ms(b.left_at) - ms(a.left_at));
