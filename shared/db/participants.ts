@@ -49,6 +49,8 @@ const ParticipantItem = z.looseObject({
   presence_rev: z.optional(z.number()),
   /** How many ParticipantJoined / _Left presence has written (high-water marks: never twice for one session). */
   presence_events: z.optional(z.object({ joined: z.number(), left: z.number() })),
+  /** Occupants that left by then were pruned (presence keeps their sessions as they are). */
+  pruned_until: z.optional(z.string()),
 });
 export type ParticipantRecord = z.infer<typeof ParticipantItem>;
 
@@ -181,6 +183,7 @@ export interface PresenceWrite {
   sessions: ClosedSession[];
   occupants: Record<string, OccupantRecord>;
   presence_events?: { joined: number; left: number };
+  pruned_until?: string;
 }
 
 /**
@@ -204,6 +207,10 @@ export function presenceWritePart(
   };
   const set = ['user_id = :user', 'sessions = :sessions', 'occupants = :occupants', 'presence_rev = :rev'];
   const conditions: string[] = [];
+  if (next.pruned_until) {
+    set.push('pruned_until = :prunedUntil');
+    values[':prunedUntil'] = next.pruned_until;
+  }
   if (next.presence_events) {
     set.push('presence_events = :events');
     values[':events'] = next.presence_events;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyPresence,
   isNeverConnected,
+  MAX_OCCUPANTS_KEPT,
   ROOM_END_MARK,
   sessionTransitions,
   type PresenceEvent,
@@ -261,6 +262,22 @@ describe('sessionTransitions', () => {
       joined: 1,
       left: 1,
     });
+  });
+
+  it('keeps every session and its events past MAX_OCCUPANTS_KEPT occupants (pruning forgets occupants, not sessions)', () => {
+    const devices = Array.from({ length: MAX_OCCUPANTS_KEPT + 5 }, (_, index) => index);
+    const result = transitions(
+      devices.flatMap((index) => [joined(`o${index}`, index * 100), left(`o${index}`, index * 100, index * 100 + 10)]),
+    );
+    expect(result).toMatchObject({ joined: devices.length, left: devices.length });
+    expect(result.state.sessions).toHaveLength(devices.length);
+    expect(Object.keys(result.state.occupants).length).toBeLessThanOrEqual(MAX_OCCUPANTS_KEPT);
+    // A pruned occupant told again changes nothing; a device after it still opens and closes once.
+    expect(applyPresence(result.state, left('o0', 0, 10))).toBeUndefined();
+    expect(applyPresence(result.state, joined('o0', 0))).toBeUndefined();
+    const more = transitions([joined('late', 9000), left('late', 9000, 9010)], result.state, result.marks);
+    expect(more).toMatchObject({ joined: 1, left: 1 });
+    expect(more.state.sessions).toHaveLength(devices.length + 1);
   });
 
   it('counts one session for two overlapping devices', () => {

@@ -18,6 +18,8 @@ export interface PresenceState {
   open_from_presence?: boolean;
   sessions: ClosedSession[];
   occupants: Record<string, OccupantRecord>;
+  /** Occupants that left by then were pruned: their sessions are kept as they are, and events about them ignored. */
+  pruned_until?: string;
 }
 
 /**
@@ -48,18 +50,26 @@ export function applyPresence(state: PresenceState, event: PresenceEvent, endedA
     // A join already known changes nothing, unless it is earlier than what a left (which did not
     // carry its join time: JaaS's PARTICIPANT_LEFT) recorded: the earliest join wins.
     if (known && ms(known.joined_at) <= ms(event.joinedAt)) return undefined;
+    // An unknown occupant that joined before the pruning horizon: one of those pruned, told again.
+    if (!known && state.pruned_until && ms(event.joinedAt) <= ms(state.pruned_until)) return undefined;
     occupants = { ...state.occupants, [event.occupant]: { ...known, joined_at: event.joinedAt } };
   } else {
     // An occupant's own left lowers a left_at the room's end assumed (delivered first); nothing
     // else changes a known left, so the same events in any order give the same state.
     const lowers = known?.left_by_end && !event.byEnd && ms(event.leftAt) < ms(known.left_at ?? event.leftAt);
     if (known?.left_at && !lowers) return undefined;
-    // A skewed clock never gives a negative interval.
+    const horizon = known ? undefined : state.pruned_until;
+    if (horizon && ms(event.leftAt) <= ms(horizon)) return undefined;
+    // A skewed clock never gives a negative interval; nothing new reaches back into pruned sessions.
     const from = min(known?.joined_at ?? event.joinedAt, event.leftAt);
-    const occupant: OccupantRecord = { joined_at: from, left_at: event.leftAt, ...(event.byEnd ? { left_by_end: true } : {}) };
-    occupants = prune({ ...state.occupants, [event.occupant]: occupant });
+    const occupant: OccupantRecord = {
+      joined_at: horizon ? max(from, horizon) : from,
+      left_at: event.leftAt,
+      ...(event.byEnd ? { left_by_end: true } : {}),
+    };
+    occupants = { ...state.occupants, [event.occupant]: occupant };
   }
-  return derive(state, occupants, endedAt);
+  return prune(derive(state, occupants, endedAt));
 }
 
 interface Block {
@@ -94,8 +104,14 @@ function blocksOf(occupants: Record<string, OccupantRecord>, endedAt: string | u
  */
 function derive(state: PresenceState, occupants: Record<string, OccupantRecord>, endedAt: string | undefined): PresenceState {
   const apiClosed = state.sessions.filter((session) => session.left_reason !== 'disconnected');
+  // Sessions of pruned occupants stay as they were derived (their occupants are gone).
+  const horizon = state.pruned_until;
+  const isFrozen = (session: ClosedSession) => horizon !== undefined && ms(session.left_at) <= ms(horizon);
+  const frozen = state.sessions.filter((session) => session.left_reason === 'disconnected' && isFrozen(session));
   const anchors = [
-    ...state.sessions.filter((session) => session.left_reason === 'disconnected' && session.anchored).map((session) => session.joined_at),
+    ...state.sessions
+      .filter((session) => session.left_reason === 'disconnected' && session.anchored && !isFrozen(session))
+      .map((session) => session.joined_at),
     ...(state.open_joined_at && !state.open_from_presence ? [state.open_joined_at] : []),
   ];
   // A device still reported after the user left through the API is not a new session.
@@ -131,7 +147,7 @@ function derive(state: PresenceState, occupants: Record<string, OccupantRecord>,
     const current = starts.get(block);
     starts.set(block, { start: min(current?.start ?? block.start, anchor), anchored: true });
   }
-  const sessions: ClosedSession[] = [...apiClosed];
+  const sessions: ClosedSession[] = [...apiClosed, ...frozen];
   let open = unconfirmed;
   let fromPresence = false;
   for (const block of blocks) {
@@ -147,15 +163,45 @@ function derive(state: PresenceState, occupants: Record<string, OccupantRecord>,
         ...(from.anchored ? { anchored: true } : {}),
       });
   }
-  return { open_joined_at: open, ...(open && fromPresence ? { open_from_presence: true } : {}), sessions, occupants };
+  return {
+    open_joined_at: open,
+    ...(open && fromPresence ? { open_from_presence: true } : {}),
+    sessions,
+    occupants,
+    ...(horizon ? { pruned_until: horizon } : {}),
+  };
 }
 
-function prune(occupants: Record<string, OccupantRecord>): Record<string, OccupantRecord> {
-  const entries = Object.entries(occupants);
-  if (entries.length <= MAX_OCCUPANTS_KEPT) return occupants;
-  const gone = entries.filter(([, occupant]) => occupant.left_at).sort(([, a], [, b]) => ms(a.left_at!) - ms(b.left_at!));
-  const drop = new Set(gone.slice(0, entries.length - MAX_OCCUPANTS_KEPT).map(([jid]) => jid));
-  return Object.fromEntries(entries.filter(([jid]) => !drop.has(jid)));
+/**
+ * Keeps at most MAX_OCCUPANTS_KEPT occupants by forgetting the oldest closed blocks whole: their
+ * sessions stay in the log as derived (and keep counting for the event marks), every occupant kept
+ * starts after them, and events about a forgotten occupant (older than `pruned_until`) are ignored.
+ */
+function prune(state: PresenceState): PresenceState {
+  const entries = Object.entries(state.occupants);
+  if (entries.length <= MAX_OCCUPANTS_KEPT) return state;
+  const real = entries.filter(([jid]) => !jid.startsWith(ROOM_END_MARK)).sort(([, a], [, b]) => ms(a.joined_at) - ms(b.joined_at));
+  const blocks: { jids: string[]; end: string | undefined }[] = [];
+  for (const [jid, occupant] of real) {
+    const last = blocks.at(-1);
+    if (last && (last.end === undefined || ms(occupant.joined_at) <= ms(last.end))) {
+      last.jids.push(jid);
+      last.end = last.end === undefined || occupant.left_at === undefined ? undefined : max(last.end, occupant.left_at);
+    } else blocks.push({ jids: [jid], end: occupant.left_at });
+  }
+  let remaining = entries.length;
+  let horizon = state.pruned_until;
+  const drop = new Set<string>();
+  for (const block of blocks) {
+    if (remaining <= MAX_OCCUPANTS_KEPT || block.end === undefined) break;
+    block.jids.forEach((jid) => drop.add(jid));
+    remaining -= block.jids.length;
+    horizon = horizon ? max(horizon, block.end) : block.end;
+  }
+  if (!horizon || drop.size === 0) return state;
+  const until = horizon;
+  for (const [jid, mark] of entries) if (jid.startsWith(ROOM_END_MARK) && mark.left_at && ms(mark.left_at) <= ms(until)) drop.add(jid);
+  return { ...state, occupants: Object.fromEntries(entries.filter(([jid]) => !drop.has(jid))), pruned_until: until };
 }
 
 /** How many ParticipantJoined / _Left presence has written for one user and room so far. */

@@ -81,6 +81,7 @@ const stateOf = (participant: ParticipantRecord | undefined): PresenceState => (
   open_from_presence: participant?.open_from_presence,
   sessions: participant?.sessions ?? [],
   occupants: participant?.occupants ?? {},
+  ...(participant?.pruned_until ? { pruned_until: participant.pruned_until } : {}),
 });
 
 async function applyTo(target: Target, userId: string, events: PresenceEvent | PresenceEvent[]): Promise<void> {
