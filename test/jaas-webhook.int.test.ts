@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../shared/config';
+import { sweepLiveClasses } from '../shared/domain/sweeper';
 import { relayOutboxOnce } from '../shared/events/local-relay';
 import type { WebhookEvent } from '../shared/webhooks/envelope';
 import { signJaasPayload } from '../shared/http/jaas-signature';
@@ -242,5 +243,50 @@ describe('JaaS webhooks: ParticipantJoined / ParticipantLeft', () => {
       ['ParticipantLeft', 'disconnected'],
     ]);
     expect(events[2]!.data.joined_at).toBe(iso(leftMs + 5000));
+  });
+});
+
+describe('JaaS webhooks: live classes', () => {
+  const admin: TestUser = { sub: 'jaas-admin', roles: ['admin'] };
+  const teacher: TestUser = { sub: 'jaas-teacher', roles: ['instructor'] };
+  const student: TestUser = { sub: 'jaas-student', roles: ['student'] };
+
+  async function liveClass() {
+    const courseId = `jaas-course-${randomUUID().slice(0, 8)}`;
+    expect((await call('courses.put-instructor', { as: admin, params: { course_id: courseId, user_id: teacher.sub } })).status).toBe(204);
+    expect((await call('courses.put-enrollment', { as: teacher, params: { course_id: courseId, user_id: student.sub } })).status).toBe(204);
+    const created = await call('live-classes.create', { as: teacher, params: { course_id: courseId }, body: { title: 'JaaS' } });
+    const params = { live_class_id: created.body.live_class_id as string };
+    expect((await call('live-classes.start', { as: teacher, params })).status).toBe(200);
+    expect((await call('live-classes.join', { as: student, params })).status).toBe(200);
+    return { params, room: created.body.room_name as string, startMs: Date.now() };
+  }
+  const studentSessions = async (params: { live_class_id: string }) =>
+    (await call('live-classes.attendance', { as: teacher, params })).body.items.find((item: any) => item.user_id === student.sub).sessions;
+
+  it('closes every open session at ROOM_DESTROYED’s timestamp (disconnected) when a LEFT is missing, so the sweeper ends the class', async () => {
+    const { params, room, startMs } = await liveClass();
+    await deliver(payload('PARTICIPANT_JOINED', room, startMs + 1000, device(teacher.sub, 'a7a7a7a7')));
+    await deliver(payload('PARTICIPANT_JOINED', room, startMs + 2000, device(student.sub, 'b7b7b7b7')));
+    await deliver(payload('PARTICIPANT_LEFT', room, startMs + 30_000, device(teacher.sub, 'a7a7a7a7')));
+    // The student's PARTICIPANT_LEFT never comes.
+    const destroyedMs = startMs + 60_000;
+    expect((await deliver(payload('ROOM_DESTROYED', room, destroyedMs, { isBreakout: false }))).status).toBe(204);
+    const sessions = await studentSessions(params);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ left_at: iso(destroyedMs), left_reason: 'disconnected' });
+    const minutes = getConfig().LIVE_CLASS_EMPTY_MINUTES;
+    expect(await sweepLiveClasses({ now: new Date(destroyedMs + minutes * 60_000 + 1000) })).toEqual({ due: 1, ended: 1, occupied: 0 });
+    expect((await call('live-classes.get', { as: teacher, params })).body).toMatchObject({ status: 'ended', ended_at: iso(destroyedMs) });
+  });
+
+  it('shortens to a PARTICIPANT_LEFT delivered after ROOM_DESTROYED the session the room’s end closed', async () => {
+    const { params, room, startMs } = await liveClass();
+    await deliver(payload('PARTICIPANT_JOINED', room, startMs + 2000, device(student.sub, 'c7c7c7c7')));
+    await deliver(payload('ROOM_DESTROYED', room, startMs + 60_000, { isBreakout: false }));
+    await deliver(payload('PARTICIPANT_LEFT', room, startMs + 30_000, device(student.sub, 'c7c7c7c7')));
+    const sessions = await studentSessions(params);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ left_at: iso(startMs + 30_000), left_reason: 'disconnected' });
   });
 });

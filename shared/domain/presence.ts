@@ -9,6 +9,7 @@ import { parseGate } from '../db/live-classes';
 import { parseParticipant, presenceWritePart, type ParticipantRecord } from '../db/participants';
 import { transaction, type Parts } from '../db/transaction';
 import { endCallBySystem } from './calls';
+import { loadAllParticipants } from './live-classes';
 import { eventPart, newEvent } from '../events/outbox';
 import {
   applyPresence,
@@ -194,16 +195,18 @@ export async function roomDestroyed(roomName: string, destroyedAt: string, occup
       }),
     ),
   );
-  if (target.kind === 'call') {
-    const { participants } = await callStore.loadWithParticipants(target.id);
-    await Promise.all(
-      participants
-        .map((participant) => ({ userId: participant.user_id, events: endEvents(participant, destroyedAt) }))
-        .filter(({ events }) => events.length > 0)
-        .map(({ userId, events }) => applyTo(target, userId, events)),
-    );
-    await endCallBySystem(target.id, { reason: 'room_empty' }, destroyedAt);
-  } else {
+  const participants =
+    target.kind === 'call'
+      ? (await callStore.loadWithParticipants(target.id)).participants
+      : (await loadAllParticipants(target.id)).map(({ participant }) => participant);
+  await Promise.all(
+    participants
+      .map((participant) => ({ userId: participant.user_id, events: endEvents(participant, destroyedAt) }))
+      .filter(({ events }) => events.length > 0)
+      .map(({ userId, events }) => applyTo(target, userId, events)),
+  );
+  if (target.kind === 'call') await endCallBySystem(target.id, { reason: 'room_empty' }, destroyedAt);
+  else {
     // The sweeper ends it if nobody is back within LIVE_CLASS_EMPTY_MINUTES.
     const dueAt = new Date(Date.parse(destroyedAt) + getConfig().LIVE_CLASS_EMPTY_MINUTES * 60_000).toISOString();
     await queueEmptyLiveClass(target.id, destroyedAt, dueAt);
