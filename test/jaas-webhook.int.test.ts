@@ -110,6 +110,9 @@ describe('JaaS webhooks: signature', () => {
   it('answers 400 to a signed body that is not a JaaS webhook', async () => {
     const response = await deliver({ eventType: 'PARTICIPANT_JOINED', fqn: `${APP_ID}/x` });
     expect(response).toMatchObject({ status: 400, body: { error: 'validation_error' } });
+    // A timestamp beyond what a Date holds.
+    const future = await deliver(payload('PARTICIPANT_JOINED', 'x', 8.64e15 + 1, device(bob.sub, 'a2a2a2a2')));
+    expect(future).toMatchObject({ status: 400, body: { error: 'validation_error' } });
   });
 });
 

@@ -50,6 +50,8 @@ describe('presence from event_sync', () => {
     expect((await call('jitsi.occupant-joined', { headers: { authorization: 'Bearer wrong' }, body })).body.error).toBe('unauthorized');
     const malformed = await call('jitsi.occupant-joined', { headers: EVENTS, body: { room_name: room, occupant: { id: 'x' } } });
     expect(malformed).toMatchObject({ status: 400, body: { error: 'validation_error' } });
+    const beyondDates = await joined(room, occupant(bob.sub, 'aaaaaaaa', 8.64e12 + 1));
+    expect(beyondDates).toMatchObject({ status: 400, body: { error: 'validation_error' } });
   });
 
   it('acknowledges foreign and breakout rooms with 204 and changes nothing', async () => {
