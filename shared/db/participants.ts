@@ -58,6 +58,7 @@ export type ParticipantRecord = z.infer<typeof ParticipantItem>;
 export const SESSIONS_PER_ITEM = 500;
 
 export const parseParticipant = (item: Item | undefined) => (item === undefined ? undefined : ParticipantItem.parse(item));
+export const parseParticipantItem = (item: Item): ParticipantRecord => ParticipantItem.parse(item);
 
 /** Every participant item (and archive) of a partition. */
 export async function loadParticipants(partition: string): Promise<ParticipantRecord[]> {

@@ -47,7 +47,8 @@ export const KeyPath = /* @__PURE__ */ z.lazy(() => z.strictObject({ file: z.str
 // milliseconds and the source of truth for ordering; `fqn` is `<AppID>/<room name>`. Loose
 // objects: JaaS adds fields (and event types) over time; unknown types are acknowledged.
 // The largest time a Date holds (8.64e15 ms): beyond it, toISOString would throw (a 500).
-const unixMillis = z.number().check(z.int(), z.nonnegative(), z.maximum(8.64e15));
+const unixMillis = /* @__PURE__ */ z.lazy(() => z.number().check(z.int(), z.nonnegative(), z.maximum(8.64e15)));
+// Called only inside the lazy schemas below: built on first parse, like them.
 const jaasText = (max: number) => z.optional(z.nullable(z.string().check(z.maxLength(max))));
 
 export const JaasWebhookData = /* @__PURE__ */ z.lazy(() =>
