@@ -181,6 +181,8 @@ describe('JaaS webhooks: presence', () => {
   it('acknowledges other event types, breakout rooms, foreign rooms and users without an id with 204, changing nothing', async () => {
     const { callId, room, startedMs } = await activeCall();
     const before = await log(callId);
+    await relayOutboxOnce([(event) => void delivered.push(event)]);
+    const eventsBefore = delivered.length;
     const recording = { ...fixture('recording-started'), fqn: `${APP_ID}/${room}`, timestamp: startedMs + 1000 };
     const ignored = [
       recording,
@@ -195,6 +197,9 @@ describe('JaaS webhooks: presence', () => {
     ];
     for (const body of ignored) expect((await deliver(body)).status).toBe(204);
     expect(await log(callId)).toEqual(before);
+    // No outbox event was written either (the relay delivers every event written since).
+    await relayOutboxOnce([(event) => void delivered.push(event)]);
+    expect(delivered.slice(eventsBefore)).toEqual([]);
   });
 });
 
