@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../shared/config';
+import { sweepLiveClasses } from '../shared/domain/sweeper';
 import { relayOutboxOnce } from '../shared/events/local-relay';
 import type { WebhookEvent } from '../shared/webhooks/envelope';
 import { signJaasPayload } from '../shared/http/jaas-signature';
@@ -109,6 +110,9 @@ describe('JaaS webhooks: signature', () => {
   it('answers 400 to a signed body that is not a JaaS webhook', async () => {
     const response = await deliver({ eventType: 'PARTICIPANT_JOINED', fqn: `${APP_ID}/x` });
     expect(response).toMatchObject({ status: 400, body: { error: 'validation_error' } });
+    // A timestamp beyond what a Date holds.
+    const future = await deliver(payload('PARTICIPANT_JOINED', 'x', 8.64e15 + 1, device(bob.sub, 'a2a2a2a2')));
+    expect(future).toMatchObject({ status: 400, body: { error: 'validation_error' } });
   });
 });
 
@@ -177,6 +181,8 @@ describe('JaaS webhooks: presence', () => {
   it('acknowledges other event types, breakout rooms, foreign rooms and users without an id with 204, changing nothing', async () => {
     const { callId, room, startedMs } = await activeCall();
     const before = await log(callId);
+    await relayOutboxOnce([(event) => void delivered.push(event)]);
+    const eventsBefore = delivered.length;
     const recording = { ...fixture('recording-started'), fqn: `${APP_ID}/${room}`, timestamp: startedMs + 1000 };
     const ignored = [
       recording,
@@ -191,6 +197,9 @@ describe('JaaS webhooks: presence', () => {
     ];
     for (const body of ignored) expect((await deliver(body)).status).toBe(204);
     expect(await log(callId)).toEqual(before);
+    // No outbox event was written either (the relay delivers every event written since).
+    await relayOutboxOnce([(event) => void delivered.push(event)]);
+    expect(delivered.slice(eventsBefore)).toEqual([]);
   });
 });
 
@@ -223,5 +232,69 @@ describe('JaaS webhooks: ParticipantJoined / ParticipantLeft', () => {
     const added = (await eventsOf(callId, alice.sub)).slice(before);
     expect(added.map((event) => event.type)).toEqual(['ParticipantLeft']);
     expect(added[0]!.data).toMatchObject({ left_at: iso(startedMs + 30_000), left_reason: 'disconnected' });
+  });
+
+  it('writes a ParticipantJoined when Jitsi reconnects a user whose presence-opened session the API closed (calls.leave)', async () => {
+    const { callId, room, startedMs } = await activeCall();
+    await deliver(payload('PARTICIPANT_JOINED', room, startedMs, device(bob.sub, 'f3f3f3f3')));
+    expect((await call('calls.leave', { as: bob, params: { call_id: callId } })).status).toBe(200);
+    const leftMs = Date.now();
+    await deliver(payload('PARTICIPANT_LEFT', room, leftMs + 1000, device(bob.sub, 'f3f3f3f3')));
+    // Jitsi reconnects later, without an API join.
+    await deliver(payload('PARTICIPANT_JOINED', room, leftMs + 5000, device(bob.sub, 'f4f4f4f4')));
+    await deliver(payload('PARTICIPANT_LEFT', room, leftMs + 15_000, device(bob.sub, 'f4f4f4f4')));
+    const events = await eventsOf(callId, bob.sub);
+    expect(events.map((event) => [event.type, event.data.left_reason])).toEqual([
+      ['ParticipantJoined', undefined],
+      ['ParticipantLeft', 'left'],
+      ['ParticipantJoined', undefined],
+      ['ParticipantLeft', 'disconnected'],
+    ]);
+    expect(events[2]!.data.joined_at).toBe(iso(leftMs + 5000));
+  });
+});
+
+describe('JaaS webhooks: live classes', () => {
+  const admin: TestUser = { sub: 'jaas-admin', roles: ['admin'] };
+  const teacher: TestUser = { sub: 'jaas-teacher', roles: ['instructor'] };
+  const student: TestUser = { sub: 'jaas-student', roles: ['student'] };
+
+  async function liveClass() {
+    const courseId = `jaas-course-${randomUUID().slice(0, 8)}`;
+    expect((await call('courses.put-instructor', { as: admin, params: { course_id: courseId, user_id: teacher.sub } })).status).toBe(204);
+    expect((await call('courses.put-enrollment', { as: teacher, params: { course_id: courseId, user_id: student.sub } })).status).toBe(204);
+    const created = await call('live-classes.create', { as: teacher, params: { course_id: courseId }, body: { title: 'JaaS' } });
+    const params = { live_class_id: created.body.live_class_id as string };
+    expect((await call('live-classes.start', { as: teacher, params })).status).toBe(200);
+    expect((await call('live-classes.join', { as: student, params })).status).toBe(200);
+    return { params, room: created.body.room_name as string, startMs: Date.now() };
+  }
+  const studentSessions = async (params: { live_class_id: string }) =>
+    (await call('live-classes.attendance', { as: teacher, params })).body.items.find((item: any) => item.user_id === student.sub).sessions;
+
+  it('closes every open session at ROOM_DESTROYED’s timestamp (disconnected) when a LEFT is missing, so the sweeper ends the class', async () => {
+    const { params, room, startMs } = await liveClass();
+    await deliver(payload('PARTICIPANT_JOINED', room, startMs + 1000, device(teacher.sub, 'a7a7a7a7')));
+    await deliver(payload('PARTICIPANT_JOINED', room, startMs + 2000, device(student.sub, 'b7b7b7b7')));
+    await deliver(payload('PARTICIPANT_LEFT', room, startMs + 30_000, device(teacher.sub, 'a7a7a7a7')));
+    // The student's PARTICIPANT_LEFT never comes.
+    const destroyedMs = startMs + 60_000;
+    expect((await deliver(payload('ROOM_DESTROYED', room, destroyedMs, { isBreakout: false }))).status).toBe(204);
+    const sessions = await studentSessions(params);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ left_at: iso(destroyedMs), left_reason: 'disconnected' });
+    const minutes = getConfig().LIVE_CLASS_EMPTY_MINUTES;
+    expect(await sweepLiveClasses({ now: new Date(destroyedMs + minutes * 60_000 + 1000) })).toEqual({ due: 1, ended: 1, occupied: 0 });
+    expect((await call('live-classes.get', { as: teacher, params })).body).toMatchObject({ status: 'ended', ended_at: iso(destroyedMs) });
+  });
+
+  it('shortens to a PARTICIPANT_LEFT delivered after ROOM_DESTROYED the session the room’s end closed', async () => {
+    const { params, room, startMs } = await liveClass();
+    await deliver(payload('PARTICIPANT_JOINED', room, startMs + 2000, device(student.sub, 'c7c7c7c7')));
+    await deliver(payload('ROOM_DESTROYED', room, startMs + 60_000, { isBreakout: false }));
+    await deliver(payload('PARTICIPANT_LEFT', room, startMs + 30_000, device(student.sub, 'c7c7c7c7')));
+    const sessions = await studentSessions(params);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ left_at: iso(startMs + 30_000), left_reason: 'disconnected' });
   });
 });

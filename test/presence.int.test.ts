@@ -50,6 +50,8 @@ describe('presence from event_sync', () => {
     expect((await call('jitsi.occupant-joined', { headers: { authorization: 'Bearer wrong' }, body })).body.error).toBe('unauthorized');
     const malformed = await call('jitsi.occupant-joined', { headers: EVENTS, body: { room_name: room, occupant: { id: 'x' } } });
     expect(malformed).toMatchObject({ status: 400, body: { error: 'validation_error' } });
+    const beyondDates = await joined(room, occupant(bob.sub, 'aaaaaaaa', 8.64e12 + 1));
+    expect(beyondDates).toMatchObject({ status: 400, body: { error: 'validation_error' } });
   });
 
   it('acknowledges foreign and breakout rooms with 204 and changes nothing', async () => {
@@ -121,6 +123,25 @@ describe('presence from event_sync', () => {
     // Delivered again: the same state.
     await call('jitsi.room-destroyed', { headers: EVENTS, body: { room_name: room, destroyed_at: destroyedAt, all_occupants: [] } });
     expect(await log(callId)).toEqual(ended);
+  });
+
+  it('shortens to Jitsi’s left_at a session the room’s end closed first (a late left is not dropped)', async () => {
+    const { callId, room, startedAt } = await activeCall();
+    const t0 = unix(startedAt) + 1;
+    await joined(room, occupant(bob.sub, 'abababab', t0));
+    // The room's end is delivered before bob's own left, which happened earlier.
+    await call('jitsi.room-destroyed', { headers: EVENTS, body: { room_name: room, destroyed_at: t0 + 60, all_occupants: [] } });
+    expect((await left(room, occupant(bob.sub, 'abababab', t0, t0 + 30))).status).toBe(204);
+    const bobSessions = (await log(callId)).participants.filter((p: any) => p.user_id === bob.sub);
+    expect(bobSessions).toEqual([
+      {
+        user_id: bob.sub,
+        joined_at: new Date(t0 * 1000).toISOString(),
+        left_at: new Date((t0 + 30) * 1000).toISOString(),
+        duration_seconds: 30,
+        left_reason: 'disconnected',
+      },
+    ]);
   });
 });
 

@@ -1,9 +1,9 @@
 import { tableName, toAttributes, toValues, type Item } from './client';
 import { dueInSweepQueue, getItem, updateIf } from './items';
 import { keys, LIVE_CLASS_SHARDS, type ItemKey } from './keys';
-import { parseParticipant, type ParticipantRecord } from './participants';
-import { parseLiveClass, type LiveClassItem } from './live-classes';
-import type * as z from 'zod/mini';
+import { parseParticipantItem, type ParticipantRecord } from './participants';
+import { LiveClassItem, parseLiveClass } from './live-classes';
+import * as z from 'zod/mini';
 
 // Live classes Jitsi reported empty, in the sweeper's queue (gsi4) by when they end. Entered when
 // the room is destroyed (only while live), left when the class ends or someone is back.
@@ -21,53 +21,62 @@ export async function queueEmptyLiveClass(liveClassId: string, emptySince: strin
   });
 }
 
-/** Up to `limit` queued live classes due before `now`, earliest first (one Query of gsi4). */
-export async function dueEmptyLiveClasses(
-  now: string,
-  limit: number,
-): Promise<{ liveClass: z.infer<typeof LiveClassItem>; emptySince: string; sweepKey: string }[]> {
-  const items = await dueInSweepQueue(keys.liveClassSweepPartition(), now, limit);
-  return items.map((item) => ({
-    liveClass: parseLiveClass(item)!,
-    emptySince: item.empty_since as string,
-    sweepKey: item.gsi4sk as string,
-  }));
+// A queue entry as read back from gsi4: parsed, never cast (the item's own fields are parsed by its repository).
+const EmptyClassEntry = z.looseObject({ empty_since: z.string(), gsi4sk: z.string() });
+const JoinEntry = z.looseObject({ pk: z.string(), sk: z.string(), live_class_id: z.string(), gsi4sk: z.string() });
+
+/** Up to `limit` entries per queue partition due before `now` (one Query of gsi4 per partition, side by side), earliest first within each. */
+async function dueEntries<T>(partitions: string[], now: string, limit: number, parse: (item: Item) => T): Promise<T[]> {
+  const pages = await Promise.all(partitions.map((partition) => dueInSweepQueue(partition, now, limit)));
+  return pages.flat().map(parse);
 }
 
-/** Takes a live class off the queue (someone is back), only if its entry is still the one read. */
-export const unqueueLiveClass = (liveClassId: string, sweepKey: string): Promise<boolean> =>
-  updateIf({
-    TableName: tableName(),
-    Key: toAttributes(keys.liveClass(liveClassId)),
-    UpdateExpression: 'REMOVE gsi4pk, gsi4sk, empty_since',
-    ConditionExpression: 'gsi4sk = :seen',
-    ExpressionAttributeValues: toValues({ ':seen': sweepKey }),
-  });
-
-/** Up to `limit` live-class API joins per shard whose confirmation time passed (one Query of gsi4 per shard, side by side). */
-export async function dueLiveClassJoins(
-  now: string,
-  limit: number,
-): Promise<{ key: ItemKey; liveClassId: string; participant: ParticipantRecord; sweepKey: string }[]> {
-  const shards = Array.from({ length: LIVE_CLASS_SHARDS }, (_, shard) => shard);
-  const pages = await Promise.all(shards.map((shard) => dueInSweepQueue(keys.liveClassJoinConfirmPartition(shard), now, limit)));
-  return pages.flat().map((item) => ({
-    key: { pk: item.pk as string, sk: item.sk as string },
-    liveClassId: item.live_class_id as string,
-    participant: parseParticipant(item)!,
-    sweepKey: item.gsi4sk as string,
-  }));
-}
-
-/** Takes a checked join off the queue, only if its entry is still the one read (a rejoin moved it). */
-export const unqueueLiveClassJoin = (key: ItemKey, sweepKey: string): Promise<boolean> =>
+/** Takes an item off its queue (and `alsoRemove` with it), only if its entry is still the one read. */
+const unqueue = (key: ItemKey, sweepKey: string, alsoRemove: string[] = []): Promise<boolean> =>
   updateIf({
     TableName: tableName(),
     Key: toAttributes(key),
-    UpdateExpression: 'REMOVE gsi4pk, gsi4sk',
+    UpdateExpression: `REMOVE ${['gsi4pk', 'gsi4sk', ...alsoRemove].join(', ')}`,
     ConditionExpression: 'gsi4sk = :seen',
     ExpressionAttributeValues: toValues({ ':seen': sweepKey }),
   });
+
+/** Up to `limit` queued live classes due before `now`, earliest first (one Query of gsi4). */
+export const dueEmptyLiveClasses = (
+  now: string,
+  limit: number,
+): Promise<{ liveClass: z.infer<typeof LiveClassItem>; emptySince: string; sweepKey: string }[]> =>
+  dueEntries([keys.liveClassSweepPartition()], now, limit, (item) => {
+    const entry = EmptyClassEntry.parse(item);
+    return { liveClass: LiveClassItem.parse(item), emptySince: entry.empty_since, sweepKey: entry.gsi4sk };
+  });
+
+/** Takes a live class off the queue (someone is back), only if its entry is still the one read. */
+export const unqueueLiveClass = (liveClassId: string, sweepKey: string): Promise<boolean> =>
+  unqueue(keys.liveClass(liveClassId), sweepKey, ['empty_since']);
+
+/** Up to `limit` live-class API joins per shard whose confirmation time passed (one Query of gsi4 per shard, side by side). */
+export const dueLiveClassJoins = (
+  now: string,
+  limit: number,
+): Promise<{ key: ItemKey; liveClassId: string; participant: ParticipantRecord; sweepKey: string }[]> =>
+  dueEntries(
+    Array.from({ length: LIVE_CLASS_SHARDS }, (_, shard) => keys.liveClassJoinConfirmPartition(shard)),
+    now,
+    limit,
+    (item) => {
+      const entry = JoinEntry.parse(item);
+      return {
+        key: { pk: entry.pk, sk: entry.sk },
+        liveClassId: entry.live_class_id,
+        participant: parseParticipantItem(item),
+        sweepKey: entry.gsi4sk,
+      };
+    },
+  );
+
+/** Takes a checked join off the queue, only if its entry is still the one read (a rejoin moved it). */
+export const unqueueLiveClassJoin = (key: ItemKey, sweepKey: string): Promise<boolean> => unqueue(key, sweepKey);
 
 /** Marks a live class's room as one Jitsi reports presence for (on its ROOM# item, read with every presence event). */
 export const markPresenceReported = (roomName: string): Promise<boolean> =>

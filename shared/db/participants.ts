@@ -19,11 +19,18 @@ const ClosedSession = z.object({
   left_reason: z.optional(z.enum(LEFT_REASONS)),
   /** A `disconnected` session that began with an API join (presence keeps its start when recomputing). */
   anchored: z.optional(z.boolean()),
+  /** Opened by Jitsi's presence (kept when the API closes it: presence's event count includes it). */
+  from_presence: z.optional(z.boolean()),
 });
 export type ClosedSession = z.infer<typeof ClosedSession>;
 
 /** One Jitsi occupant (device) of the user, by occupant JID: what event_sync reported. */
-const Occupant = z.object({ joined_at: z.string(), left_at: z.optional(z.string()) });
+const Occupant = z.object({
+  joined_at: z.string(),
+  left_at: z.optional(z.string()),
+  /** The room's end set `left_at` (the occupant's own left may still lower it). */
+  left_by_end: z.optional(z.boolean()),
+});
 export type OccupantRecord = z.infer<typeof Occupant>;
 
 const ParticipantItem = z.looseObject({
@@ -42,6 +49,8 @@ const ParticipantItem = z.looseObject({
   presence_rev: z.optional(z.number()),
   /** How many ParticipantJoined / _Left presence has written (high-water marks: never twice for one session). */
   presence_events: z.optional(z.object({ joined: z.number(), left: z.number() })),
+  /** Occupants that left by then were pruned (presence keeps their sessions as they are). */
+  pruned_until: z.optional(z.string()),
 });
 export type ParticipantRecord = z.infer<typeof ParticipantItem>;
 
@@ -49,6 +58,7 @@ export type ParticipantRecord = z.infer<typeof ParticipantItem>;
 export const SESSIONS_PER_ITEM = 500;
 
 export const parseParticipant = (item: Item | undefined) => (item === undefined ? undefined : ParticipantItem.parse(item));
+export const parseParticipantItem = (item: Item): ParticipantRecord => ParticipantItem.parse(item);
 
 /** Every participant item (and archive) of a partition. */
 export async function loadParticipants(partition: string): Promise<ParticipantRecord[]> {
@@ -80,7 +90,9 @@ export function openSessionParts(
 ): { session: TransactWriteItem; archive: TransactWriteItem | undefined } {
   const previous = seen?.open_joined_at;
   // A join over a still-open session: the client came back without leaving (a reload).
-  const closedNow = previous ? [{ joined_at: previous, left_at: now, left_reason: 'left' }] : [];
+  const closedNow = previous
+    ? [{ joined_at: previous, left_at: now, left_reason: 'left', ...(seen?.open_from_presence ? { from_presence: true } : {}) }]
+    : [];
   const kept = seen?.sessions ?? [];
   const archiving = kept.length >= SESSIONS_PER_ITEM;
   // Extra attributes (live-class bookkeeping) are named by our code, never by user input.
@@ -141,11 +153,18 @@ export function openSessionParts(
  * The update that closes the open session the caller saw, with why it closed; its condition fails
  * if someone else changed it first. A close never precedes its open.
  */
-export function closeSessionPart(key: ItemKey, openJoinedAt: string, leftAt: string, leftReason: LeftReason): TransactWriteItem {
+export function closeSessionPart(
+  key: ItemKey,
+  openJoinedAt: string,
+  leftAt: string,
+  leftReason: LeftReason,
+  fromPresence = false,
+): TransactWriteItem {
   const closed = {
     joined_at: openJoinedAt,
     left_at: Date.parse(leftAt) < Date.parse(openJoinedAt) ? openJoinedAt : leftAt,
     left_reason: leftReason,
+    ...(fromPresence ? { from_presence: true } : {}),
   };
   return {
     Update: {
@@ -165,6 +184,7 @@ export interface PresenceWrite {
   sessions: ClosedSession[];
   occupants: Record<string, OccupantRecord>;
   presence_events?: { joined: number; left: number };
+  pruned_until?: string;
 }
 
 /**
@@ -188,6 +208,10 @@ export function presenceWritePart(
   };
   const set = ['user_id = :user', 'sessions = :sessions', 'occupants = :occupants', 'presence_rev = :rev'];
   const conditions: string[] = [];
+  if (next.pruned_until) {
+    set.push('pruned_until = :prunedUntil');
+    values[':prunedUntil'] = next.pruned_until;
+  }
   if (next.presence_events) {
     set.push('presence_events = :events');
     values[':events'] = next.presence_events;

@@ -109,7 +109,7 @@ const loadShardParticipants = (liveClassId: string, shard: number) => loadPartic
 const shards = () => Array.from({ length: LIVE_CLASS_SHARDS }, (_, shard) => shard);
 
 /** Every shard in parallel: one round trip of wall-clock time (plus pages for very large classes). */
-const loadAllParticipants = async (liveClassId: string) =>
+export const loadAllParticipants = async (liveClassId: string) =>
   (await Promise.all(shards().map((shard) => loadShardParticipants(liveClassId, shard)))).flatMap((participants, shard) =>
     participants.map((participant) => ({ shard, participant })),
   );

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyPresence, isNeverConnected, sessionTransitions, type PresenceEvent, type PresenceState } from './presence-rules';
+import {
+  applyPresence,
+  isNeverConnected,
+  MAX_OCCUPANTS_KEPT,
+  ROOM_END_MARK,
+  sessionTransitions,
+  type PresenceEvent,
+  type PresenceState,
+} from './presence-rules';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 10, 21, 9, 0, 0) + seconds * 1000).toISOString();
 const empty: PresenceState = { open_joined_at: undefined, sessions: [], occupants: {} };
@@ -93,6 +101,51 @@ describe('applyPresence', () => {
     expect(state.occupants.a).toEqual({ joined_at: at(10), left_at: at(70) });
   });
 
+  it('gives the same session for a left delivered after the room’s end as before it (the end does not stretch it)', () => {
+    // Device in from 0 to 1800; the room ends at 3600. The end closes what is still open at 3600.
+    const end = (state: PresenceState) =>
+      run(
+        [
+          ...Object.entries(state.occupants)
+            .filter(([, occupant]) => !occupant.left_at)
+            .map(([occupant, { joined_at }]): PresenceEvent => ({
+              kind: 'left',
+              occupant,
+              joinedAt: joined_at,
+              leftAt: at(3600),
+              byEnd: true,
+            })),
+          ...(state.open_joined_at
+            ? [{ kind: 'left', occupant: `${ROOM_END_MARK}${at(3600)}`, joinedAt: at(3600), leftAt: at(3600), byEnd: true } as const]
+            : []),
+        ],
+        state,
+      );
+    for (const start of [empty, { ...empty, open_joined_at: at(0) }]) {
+      const inOrder = run([left('a', 0, 1800)], end(run([joined('a', 0), left('a', 0, 1800)], start)), at(3600));
+      const endFirst = run([left('a', 0, 1800)], end(run([joined('a', 0)], start)), at(3600));
+      expect(inOrder.sessions).toEqual([
+        { joined_at: at(0), left_at: at(1800), left_reason: 'disconnected', ...(start.open_joined_at ? { anchored: true } : {}) },
+      ]);
+      expect(endFirst.sessions).toEqual(inOrder.sessions);
+      expect(endFirst.open_joined_at).toBeUndefined();
+      // The end's own left again, or a left later than the end, changes nothing.
+      expect(
+        applyPresence(endFirst, { kind: 'left', occupant: 'a', joinedAt: at(0), leftAt: at(3600), byEnd: true }, at(3600)),
+      ).toBeUndefined();
+      expect(applyPresence(endFirst, left('a', 0, 4000), at(3600))).toBeUndefined();
+    }
+  });
+
+  it('closes at the room’s end an API join no occupant confirmed', () => {
+    const state = run([{ kind: 'left', occupant: `${ROOM_END_MARK}${at(3600)}`, joinedAt: at(3600), leftAt: at(3600), byEnd: true }], {
+      ...empty,
+      open_joined_at: at(5),
+    });
+    expect(state.open_joined_at).toBeUndefined();
+    expect(state.sessions).toEqual([{ joined_at: at(5), left_at: at(3600), left_reason: 'disconnected', anchored: true }]);
+  });
+
   it('never closes a session before it opened (left_at before joined_at from a skewed clock)', () => {
     const state = run([left('a', 50, 40)]);
     for (const session of state.sessions) expect(Date.parse(session.left_at)).toBeGreaterThanOrEqual(Date.parse(session.joined_at));
@@ -165,11 +218,11 @@ describe('isNeverConnected', () => {
 
 describe('sessionTransitions', () => {
   /** Every open and close the events caused, applied one at a time as the store would. */
-  const transitions = (events: PresenceEvent[], start: PresenceState = empty) => {
+  const transitions = (events: PresenceEvent[], start: PresenceState = empty, startMarks = { joined: 0, left: 0 }) => {
     let state = start;
     let joined = 0;
     let left = 0;
-    let marks = { joined: 0, left: 0 };
+    let marks = startMarks;
     for (const event of events) {
       const next = applyPresence(state, event);
       if (!next) continue;
@@ -179,7 +232,7 @@ describe('sessionTransitions', () => {
       marks = change.marks;
       state = next;
     }
-    return { joined, left, state };
+    return { joined, left, state, marks };
   };
 
   it('opens and closes once for a device in order, and once for a left before its joined', () => {
@@ -194,6 +247,37 @@ describe('sessionTransitions', () => {
       joined: 0,
       left: 1,
     });
+  });
+
+  it('opens again when Jitsi reconnects a user after the API closed the session Jitsi opened', () => {
+    const opened = transitions([joined('a', 10)]);
+    // The user leaves through the API at 20: the closed session keeps that presence opened it.
+    const apiLeft: PresenceState = {
+      ...opened.state,
+      open_joined_at: undefined,
+      open_from_presence: undefined,
+      sessions: [{ joined_at: at(10), left_at: at(20), left_reason: 'left', from_presence: true }],
+    };
+    expect(transitions([left('a', 10, 25), joined('b', 100), left('b', 100, 150)], apiLeft, opened.marks)).toMatchObject({
+      joined: 1,
+      left: 1,
+    });
+  });
+
+  it('keeps every session and its events past MAX_OCCUPANTS_KEPT occupants (pruning forgets occupants, not sessions)', () => {
+    const devices = Array.from({ length: MAX_OCCUPANTS_KEPT + 5 }, (_, index) => index);
+    const result = transitions(
+      devices.flatMap((index) => [joined(`o${index}`, index * 100), left(`o${index}`, index * 100, index * 100 + 10)]),
+    );
+    expect(result).toMatchObject({ joined: devices.length, left: devices.length });
+    expect(result.state.sessions).toHaveLength(devices.length);
+    expect(Object.keys(result.state.occupants).length).toBeLessThanOrEqual(MAX_OCCUPANTS_KEPT);
+    // A pruned occupant told again changes nothing; a device after it still opens and closes once.
+    expect(applyPresence(result.state, left('o0', 0, 10))).toBeUndefined();
+    expect(applyPresence(result.state, joined('o0', 0))).toBeUndefined();
+    const more = transitions([joined('late', 9000), left('late', 9000, 9010)], result.state, result.marks);
+    expect(more).toMatchObject({ joined: 1, left: 1 });
+    expect(more.state.sessions).toHaveLength(devices.length + 1);
   });
 
   it('counts one session for two overlapping devices', () => {

@@ -8,7 +8,9 @@ import type { ClosedSession, OccupantRecord } from '../db/participants';
 // `disconnected`. Sessions closed by the API (`left`, `call_ended`) are never rewritten.
 
 export type PresenceEvent =
-  { kind: 'joined'; occupant: string; joinedAt: string } | { kind: 'left'; occupant: string; joinedAt: string; leftAt: string };
+  | { kind: 'joined'; occupant: string; joinedAt: string }
+  /** `byEnd`: the room's end closed it (what Jitsi said of the room, not of this occupant). */
+  | { kind: 'left'; occupant: string; joinedAt: string; leftAt: string; byEnd?: boolean };
 
 export interface PresenceState {
   open_joined_at: string | undefined;
@@ -16,7 +18,15 @@ export interface PresenceState {
   open_from_presence?: boolean;
   sessions: ClosedSession[];
   occupants: Record<string, OccupantRecord>;
+  /** Occupants that left by then were pruned: their sessions are kept as they are, and events about them ignored. */
+  pruned_until?: string;
 }
+
+/**
+ * The occupant key of a room end's mark: it closes at the end an API join no occupant confirmed,
+ * without counting as presence (a late left of a real occupant must not be stretched by it).
+ */
+export const ROOM_END_MARK = 'room-destroyed:';
 
 /** Occupants that left are kept (for duplicates and late events) up to this many per user and room. */
 export const MAX_OCCUPANTS_KEPT = 50;
@@ -30,8 +40,8 @@ const wholeSecond = (iso: string) => Math.floor(ms(iso) / 1000) * 1000;
 
 /**
  * The state after `event`, or undefined when it changes nothing (a duplicate, or an occupant
- * already known to have left). Once the room has ended (`endedAt`), only the occupants are
- * recorded: the end closed every session.
+ * already known to have left). Once the room has ended (`endedAt`), the sessions are still
+ * derived, clamped to the end: a late left can only shorten what the end closed.
  */
 export function applyPresence(state: PresenceState, event: PresenceEvent, endedAt?: string): PresenceState | undefined {
   const known = state.occupants[event.occupant];
@@ -40,15 +50,26 @@ export function applyPresence(state: PresenceState, event: PresenceEvent, endedA
     // A join already known changes nothing, unless it is earlier than what a left (which did not
     // carry its join time: JaaS's PARTICIPANT_LEFT) recorded: the earliest join wins.
     if (known && ms(known.joined_at) <= ms(event.joinedAt)) return undefined;
+    // An unknown occupant that joined before the pruning horizon: one of those pruned, told again.
+    if (!known && state.pruned_until && ms(event.joinedAt) <= ms(state.pruned_until)) return undefined;
     occupants = { ...state.occupants, [event.occupant]: { ...known, joined_at: event.joinedAt } };
   } else {
-    if (known?.left_at) return undefined;
-    // A skewed clock never gives a negative interval.
+    // An occupant's own left lowers a left_at the room's end assumed (delivered first); nothing
+    // else changes a known left, so the same events in any order give the same state.
+    const lowers = known?.left_by_end && !event.byEnd && ms(event.leftAt) < ms(known.left_at ?? event.leftAt);
+    if (known?.left_at && !lowers) return undefined;
+    const horizon = known ? undefined : state.pruned_until;
+    if (horizon && ms(event.leftAt) <= ms(horizon)) return undefined;
+    // A skewed clock never gives a negative interval; nothing new reaches back into pruned sessions.
     const from = min(known?.joined_at ?? event.joinedAt, event.leftAt);
-    occupants = prune({ ...state.occupants, [event.occupant]: { joined_at: from, left_at: event.leftAt } });
+    const occupant: OccupantRecord = {
+      joined_at: horizon ? max(from, horizon) : from,
+      left_at: event.leftAt,
+      ...(event.byEnd ? { left_by_end: true } : {}),
+    };
+    occupants = { ...state.occupants, [event.occupant]: occupant };
   }
-  if (endedAt) return { ...state, occupants };
-  return derive(state, occupants);
+  return prune(derive(state, occupants, endedAt));
 }
 
 interface Block {
@@ -56,10 +77,14 @@ interface Block {
   end: string | undefined;
 }
 
-/** The union of the occupants' intervals (one still in the room reaches to the end of time), oldest first. */
-function blocksOf(occupants: Record<string, OccupantRecord>): Block[] {
-  const spans = Object.values(occupants)
-    .map((occupant) => ({ start: occupant.joined_at, end: occupant.left_at }))
+/**
+ * The union of the occupants' intervals, oldest first: one still in the room reaches to the end of
+ * time, or to the room's end (`endedAt`), when it has ended; one that joined after the end is not in it.
+ */
+function blocksOf(occupants: Record<string, OccupantRecord>, endedAt: string | undefined): Block[] {
+  const spans = Object.entries(occupants)
+    .filter(([jid, occupant]) => !jid.startsWith(ROOM_END_MARK) && !(endedAt && ms(occupant.joined_at) > ms(endedAt)))
+    .map(([, occupant]) => ({ start: occupant.joined_at, end: occupant.left_at ?? endedAt }))
     .sort((a, b) => ms(a.start) - ms(b.start));
   const blocks: Block[] = [];
   for (const span of spans) {
@@ -77,23 +102,44 @@ function blocksOf(occupants: Record<string, OccupantRecord>): Block[] {
  * from its join time to the end of the first block that ends after it. Recomputed from the
  * occupants every time, so the order the events came in cannot matter.
  */
-function derive(state: PresenceState, occupants: Record<string, OccupantRecord>): PresenceState {
+function derive(state: PresenceState, occupants: Record<string, OccupantRecord>, endedAt: string | undefined): PresenceState {
   const apiClosed = state.sessions.filter((session) => session.left_reason !== 'disconnected');
+  // Sessions of pruned occupants stay as they were derived (their occupants are gone).
+  const horizon = state.pruned_until;
+  const isFrozen = (session: ClosedSession) => horizon !== undefined && ms(session.left_at) <= ms(horizon);
+  const frozen = state.sessions.filter((session) => session.left_reason === 'disconnected' && isFrozen(session));
   const anchors = [
-    ...state.sessions.filter((session) => session.left_reason === 'disconnected' && session.anchored).map((session) => session.joined_at),
+    ...state.sessions
+      .filter((session) => session.left_reason === 'disconnected' && session.anchored && !isFrozen(session))
+      .map((session) => session.joined_at),
     ...(state.open_joined_at && !state.open_from_presence ? [state.open_joined_at] : []),
   ];
   // A device still reported after the user left through the API is not a new session.
-  const blocks = blocksOf(occupants).filter(
+  const blocks = blocksOf(occupants, endedAt).filter(
     (block) =>
       !apiClosed.some(
         (session) => ms(block.start) <= ms(session.left_at) && (block.end === undefined || ms(block.end) >= wholeSecond(session.joined_at)),
       ),
   );
+  // A room's end closes an API join no occupant confirmed (an end mark), as the end of the room does.
+  const ends = [
+    ...Object.entries(occupants)
+      .filter(([jid]) => jid.startsWith(ROOM_END_MARK))
+      .map(([, mark]) => mark.left_at ?? mark.joined_at),
+    ...(endedAt ? [endedAt] : []),
+  ];
   const starts = new Map<Block, { start: string; anchored: boolean }>();
   let unconfirmed: string | undefined;
   for (const anchor of anchors) {
-    const block = blocks.find((candidate) => candidate.end === undefined || ms(candidate.end) >= wholeSecond(anchor));
+    let block = blocks.find((candidate) => candidate.end === undefined || ms(candidate.end) >= wholeSecond(anchor));
+    if (!block) {
+      const end = ends.filter((at) => ms(at) >= wholeSecond(anchor)).sort((a, b) => ms(a) - ms(b))[0];
+      if (end) {
+        block = { start: min(anchor, end), end };
+        blocks.push(block);
+        blocks.sort((a, b) => ms(a.start) - ms(b.start));
+      }
+    }
     if (!block) {
       unconfirmed = unconfirmed ? min(unconfirmed, anchor) : anchor;
       continue;
@@ -101,7 +147,7 @@ function derive(state: PresenceState, occupants: Record<string, OccupantRecord>)
     const current = starts.get(block);
     starts.set(block, { start: min(current?.start ?? block.start, anchor), anchored: true });
   }
-  const sessions: ClosedSession[] = [...apiClosed];
+  const sessions: ClosedSession[] = [...apiClosed, ...frozen];
   let open = unconfirmed;
   let fromPresence = false;
   for (const block of blocks) {
@@ -117,15 +163,45 @@ function derive(state: PresenceState, occupants: Record<string, OccupantRecord>)
         ...(from.anchored ? { anchored: true } : {}),
       });
   }
-  return { open_joined_at: open, ...(open && fromPresence ? { open_from_presence: true } : {}), sessions, occupants };
+  return {
+    open_joined_at: open,
+    ...(open && fromPresence ? { open_from_presence: true } : {}),
+    sessions,
+    occupants,
+    ...(horizon ? { pruned_until: horizon } : {}),
+  };
 }
 
-function prune(occupants: Record<string, OccupantRecord>): Record<string, OccupantRecord> {
-  const entries = Object.entries(occupants);
-  if (entries.length <= MAX_OCCUPANTS_KEPT) return occupants;
-  const gone = entries.filter(([, occupant]) => occupant.left_at).sort(([, a], [, b]) => ms(a.left_at!) - ms(b.left_at!));
-  const drop = new Set(gone.slice(0, entries.length - MAX_OCCUPANTS_KEPT).map(([jid]) => jid));
-  return Object.fromEntries(entries.filter(([jid]) => !drop.has(jid)));
+/**
+ * Keeps at most MAX_OCCUPANTS_KEPT occupants by forgetting the oldest closed blocks whole: their
+ * sessions stay in the log as derived (and keep counting for the event marks), every occupant kept
+ * starts after them, and events about a forgotten occupant (older than `pruned_until`) are ignored.
+ */
+function prune(state: PresenceState): PresenceState {
+  const entries = Object.entries(state.occupants);
+  if (entries.length <= MAX_OCCUPANTS_KEPT) return state;
+  const real = entries.filter(([jid]) => !jid.startsWith(ROOM_END_MARK)).sort(([, a], [, b]) => ms(a.joined_at) - ms(b.joined_at));
+  const blocks: { jids: string[]; end: string | undefined }[] = [];
+  for (const [jid, occupant] of real) {
+    const last = blocks.at(-1);
+    if (last && (last.end === undefined || ms(occupant.joined_at) <= ms(last.end))) {
+      last.jids.push(jid);
+      last.end = last.end === undefined || occupant.left_at === undefined ? undefined : max(last.end, occupant.left_at);
+    } else blocks.push({ jids: [jid], end: occupant.left_at });
+  }
+  let remaining = entries.length;
+  let horizon = state.pruned_until;
+  const drop = new Set<string>();
+  for (const block of blocks) {
+    if (remaining <= MAX_OCCUPANTS_KEPT || block.end === undefined) break;
+    block.jids.forEach((jid) => drop.add(jid));
+    remaining -= block.jids.length;
+    horizon = horizon ? max(horizon, block.end) : block.end;
+  }
+  if (!horizon || drop.size === 0) return state;
+  const until = horizon;
+  for (const [jid, mark] of entries) if (jid.startsWith(ROOM_END_MARK) && mark.left_at && ms(mark.left_at) <= ms(until)) drop.add(jid);
+  return { ...state, occupants: Object.fromEntries(entries.filter(([jid]) => !drop.has(jid))), pruned_until: until };
 }
 
 /** How many ParticipantJoined / _Left presence has written for one user and room so far. */
@@ -140,7 +216,8 @@ export interface EventMarks {
  * a late event may rewrite sessions (an earlier join, a block merged into an open one and split
  * again) without opening or closing anything new, and a duplicate changes nothing, so neither
  * writes an event twice. Jitsi opened every `disconnected` session not anchored on an API join
- * (whose join wrote its own ParticipantJoined), plus an open one it opened; it closed every
+ * (whose join wrote its own ParticipantJoined), every one the API closed that it opened
+ * (`from_presence`), plus an open one it opened; it closed every
  * `disconnected` one. Which sessions the events describe: the newest ones this change produced.
  */
 export function sessionTransitions(
@@ -149,7 +226,11 @@ export function sessionTransitions(
   marks: EventMarks = { joined: 0, left: 0 },
 ): { joined: string[]; left: ClosedSession[]; marks: EventMarks } {
   const closed = next.sessions.filter((session) => session.left_reason === 'disconnected');
-  const openedByJitsi = closed.filter((session) => !session.anchored).length + (next.open_joined_at && next.open_from_presence ? 1 : 0);
+  // A session Jitsi opened still counts once the API closed it (a leave, a reload's join), or the
+  // mark would stay above the count and swallow the next ParticipantJoined.
+  const closedByApi = next.sessions.filter((session) => session.left_reason !== 'disconnected' && session.from_presence);
+  const openedByJitsi =
+    closed.filter((session) => !session.anchored).length + closedByApi.length + (next.open_joined_at && next.open_from_presence ? 1 : 0);
   const key = (session: ClosedSession) => `${session.joined_at}|${session.left_at}`;
   const seen = new Set(prev.sessions.map(key));
   const newestFirst = [...closed].sort((a, b) => Number(seen.has(key(a))) - Number(seen.has(key(b))) || ms(b.left_at) - ms(a.left_at));

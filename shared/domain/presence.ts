@@ -9,10 +9,11 @@ import { parseGate } from '../db/live-classes';
 import { parseParticipant, presenceWritePart, type ParticipantRecord } from '../db/participants';
 import { transaction, type Parts } from '../db/transaction';
 import { endCallBySystem } from './calls';
+import { loadAllParticipants } from './live-classes';
 import { eventPart, newEvent } from '../events/outbox';
 import {
   applyPresence,
-  occupantsInRoom,
+  ROOM_END_MARK,
   sessionTransitions,
   type EventMarks,
   type PresenceEvent,
@@ -81,6 +82,7 @@ const stateOf = (participant: ParticipantRecord | undefined): PresenceState => (
   open_from_presence: participant?.open_from_presence,
   sessions: participant?.sessions ?? [],
   occupants: participant?.occupants ?? {},
+  ...(participant?.pruned_until ? { pruned_until: participant.pruned_until } : {}),
 });
 
 async function applyTo(target: Target, userId: string, events: PresenceEvent | PresenceEvent[]): Promise<void> {
@@ -151,6 +153,30 @@ const toEvent = (report: OccupantReport): PresenceEvent =>
     : { kind: 'joined', occupant: report.occupantJid, joinedAt: report.joinedAt };
 
 /**
+ * What a room's end at `destroyedAt` says of one participant: each occupant still in the room
+ * (that joined before the end: a later one is in a later meeting of the same room) left with it,
+ * and an open session no occupant confirms closes at the end (an end mark). Marked as the end's,
+ * so an occupant's own left delivered later still lowers its `left_at`.
+ */
+function endEvents(participant: ParticipantRecord, destroyedAt: string): PresenceEvent[] {
+  const inRoom = Object.entries(participant.occupants ?? {}).filter(
+    ([, occupant]) => occupant.left_at === undefined && Date.parse(occupant.joined_at) <= Date.parse(destroyedAt),
+  );
+  return [
+    ...inRoom.map(([jid, occupant]): PresenceEvent => ({
+      kind: 'left',
+      occupant: jid,
+      joinedAt: occupant.joined_at,
+      leftAt: destroyedAt,
+      byEnd: true,
+    })),
+    ...(participant.open_joined_at
+      ? [{ kind: 'left', occupant: `${ROOM_END_MARK}${destroyedAt}`, joinedAt: destroyedAt, leftAt: destroyedAt, byEnd: true } as const]
+      : []),
+  ];
+}
+
+/**
  * The room is gone: every occupant reported has left, every session still open closes at
  * `destroyedAt` (`disconnected`), and a thread call ends (`room_empty`). A live class stays live
  * (its host ends it, or the sweeper after LIVE_CLASS_EMPTY_MINUTES: it enters the sweeper's queue).
@@ -159,32 +185,28 @@ export async function roomDestroyed(roomName: string, destroyedAt: string, occup
   const target = await targetOf(roomName);
   if (!target) return false;
   await Promise.all(
-    occupants.map((occupant) => applyTo(target, occupant.userId, toEvent({ ...occupant, leftAt: occupant.leftAt ?? destroyedAt }))),
+    occupants.map((occupant) =>
+      applyTo(target, occupant.userId, {
+        kind: 'left',
+        occupant: occupant.occupantJid,
+        joinedAt: occupant.joinedAt,
+        leftAt: occupant.leftAt ?? destroyedAt,
+        ...(occupant.leftAt === undefined ? { byEnd: true } : {}),
+      }),
+    ),
   );
-  if (target.kind === 'call') {
-    const { participants } = await callStore.loadWithParticipants(target.id);
-    await Promise.all(
-      participants
-        .filter((participant) => participant.open_joined_at)
-        .map((participant) =>
-          applyTo(target, participant.user_id, [
-            // Occupants never reported as left (JaaS's ROOM_DESTROYED lists none) left with the room;
-            // one that joined after it is in a later meeting of the same room and stays.
-            ...occupantsInRoom(participant.occupants)
-              .map((jid) => ({ jid, joinedAt: participant.occupants?.[jid]?.joined_at as string }))
-              .filter(({ joinedAt }) => Date.parse(joinedAt) <= Date.parse(destroyedAt))
-              .map(({ jid, joinedAt }): PresenceEvent => ({ kind: 'left', occupant: jid, joinedAt, leftAt: destroyedAt })),
-            {
-              kind: 'left',
-              occupant: `room-destroyed:${destroyedAt}`,
-              joinedAt: participant.open_joined_at as string,
-              leftAt: destroyedAt,
-            },
-          ]),
-        ),
-    );
-    await endCallBySystem(target.id, { reason: 'room_empty' }, destroyedAt);
-  } else {
+  const participants =
+    target.kind === 'call'
+      ? (await callStore.loadWithParticipants(target.id)).participants
+      : (await loadAllParticipants(target.id)).map(({ participant }) => participant);
+  await Promise.all(
+    participants
+      .map((participant) => ({ userId: participant.user_id, events: endEvents(participant, destroyedAt) }))
+      .filter(({ events }) => events.length > 0)
+      .map(({ userId, events }) => applyTo(target, userId, events)),
+  );
+  if (target.kind === 'call') await endCallBySystem(target.id, { reason: 'room_empty' }, destroyedAt);
+  else {
     // The sweeper ends it if nobody is back within LIVE_CLASS_EMPTY_MINUTES.
     const dueAt = new Date(Date.parse(destroyedAt) + getConfig().LIVE_CLASS_EMPTY_MINUTES * 60_000).toISOString();
     await queueEmptyLiveClass(target.id, destroyedAt, dueAt);

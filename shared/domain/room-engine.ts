@@ -141,6 +141,7 @@ export function leaveRoom<Room>(
       leftAt,
       kind.eventIds(room),
       endedAt ? 'call_ended' : 'left',
+      participant.open_from_presence,
     );
     return closed ? withDuration({ joined_at: joinedAt, left_at: leftAt }) : RETRY;
   });
@@ -163,6 +164,8 @@ export async function closeWithEvent(
   leftAt: string,
   ids: Record<string, string>,
   leftReason: LeftReason,
+  /** The session was opened by presence: the closed one says so (presence's event count keeps it). */
+  fromPresence?: boolean,
 ): Promise<boolean> {
   const joinedAt = Date.parse(openJoinedAt) <= Date.parse(leftAt) ? openJoinedAt : leftAt;
   const left = newEvent(
@@ -177,7 +180,10 @@ export async function closeWithEvent(
     },
     leftAt,
   );
-  const outcome = await transaction({ session: closeSessionPart(key, openJoinedAt, leftAt, leftReason), left: eventPart(left) });
+  const outcome = await transaction({
+    session: closeSessionPart(key, openJoinedAt, leftAt, leftReason, fromPresence),
+    left: eventPart(left),
+  });
   return outcome.ok;
 }
 
@@ -195,7 +201,15 @@ export async function closeOpenSessions(
     participants
       .filter(({ participant }) => participant.open_joined_at)
       .map(({ key, participant }) =>
-        closeWithEvent(key, participant.user_id, participant.open_joined_at as string, endedAt, ids, leftReason),
+        closeWithEvent(
+          key,
+          participant.user_id,
+          participant.open_joined_at as string,
+          endedAt,
+          ids,
+          leftReason,
+          participant.open_from_presence,
+        ),
       ),
   );
 }

@@ -16,6 +16,14 @@ describe('jaasSignatureProblem', () => {
     expect(jaasSignatureProblem(` v1=${expected} , t=${T}`, BODY, SECRET, NOW)).toBeUndefined();
   });
 
+  it('signs the header’s t text as received, not its number reformatted', () => {
+    const t = `0${T}`;
+    const signed = createHmac('sha256', SECRET).update(`${t}.${BODY}`).digest('base64');
+    expect(jaasSignatureProblem(`t=${t},v1=${signed}`, BODY, SECRET, NOW)).toBeUndefined();
+    // The same number in another text is another signature.
+    expect(jaasSignatureProblem(`t=${t},v1=${signJaasPayload(SECRET, T, BODY)}`, BODY, SECRET, NOW)).toBe('mismatch');
+  });
+
   it('accepts t within 300 s either way and refuses it beyond', () => {
     const header = `t=${T},v1=${signJaasPayload(SECRET, T, BODY)}`;
     expect(jaasSignatureProblem(header, BODY, SECRET, NOW + 300_000)).toBeUndefined();

@@ -16,7 +16,8 @@ export const JAAS_SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export type JaasSignatureProblem = 'missing' | 'malformed' | 'stale' | 'mismatch' | 'not_configured';
 
-export function signJaasPayload(secret: string, timestamp: number, rawBody: string): string {
+/** `timestamp` as the header's `t` text: JaaS signs its own text, so it is never reformatted. */
+export function signJaasPayload(secret: string, timestamp: number | string, rawBody: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('base64');
 }
 
@@ -46,7 +47,7 @@ export function jaasSignatureProblem(
   }
   if (!timestamp || !/^\d{1,12}$/.test(timestamp) || signatures.length === 0) return 'malformed';
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > toleranceSeconds) return 'stale';
-  const expected = digest(signJaasPayload(secret, Number(timestamp), rawBody));
+  const expected = digest(signJaasPayload(secret, timestamp, rawBody));
   // Every candidate compared, so the time taken does not say which one matched.
   const matched = signatures.map((signature) => timingSafeEqual(digest(signature), expected)).includes(true);
   return matched ? undefined : 'mismatch';

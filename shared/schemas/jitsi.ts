@@ -5,7 +5,8 @@ import * as z from 'zod/mini';
 // event_sync's payloads (jitsi-contrib prosody-plugins, mod_event_sync_component): times are
 // unix seconds. Loose objects: a newer event_sync may add fields; what we read must be right.
 
-const unixSeconds = /* @__PURE__ */ z.lazy(() => z.number().check(z.int(), z.nonnegative()));
+// At most the largest time a Date holds (8.64e15 ms): beyond it, toISOString would throw (a 500).
+const unixSeconds = /* @__PURE__ */ z.lazy(() => z.number().check(z.int(), z.nonnegative(), z.maximum(8.64e12)));
 const roomName = /* @__PURE__ */ z.lazy(() => z.string().check(z.minLength(1), z.maxLength(512)));
 
 // Also the base of z.extend below, which needs the object itself rather than a lazy.
@@ -45,7 +46,9 @@ export const KeyPath = /* @__PURE__ */ z.lazy(() => z.strictObject({ file: z.str
 // JaaS webhooks (https://developer.8x8.com/jaas/docs/webhooks-payload): `timestamp` is unix
 // milliseconds and the source of truth for ordering; `fqn` is `<AppID>/<room name>`. Loose
 // objects: JaaS adds fields (and event types) over time; unknown types are acknowledged.
-const unixMillis = z.number().check(z.int(), z.nonnegative());
+// The largest time a Date holds (8.64e15 ms): beyond it, toISOString would throw (a 500).
+const unixMillis = /* @__PURE__ */ z.lazy(() => z.number().check(z.int(), z.nonnegative(), z.maximum(8.64e15)));
+// Called only inside the lazy schemas below: built on first parse, like them.
 const jaasText = (max: number) => z.optional(z.nullable(z.string().check(z.maxLength(max))));
 
 export const JaasWebhookData = /* @__PURE__ */ z.lazy(() =>
