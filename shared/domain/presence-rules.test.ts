@@ -146,6 +146,25 @@ describe('applyPresence', () => {
     expect(state.sessions).toEqual([{ joined_at: at(5), left_at: at(3600), left_reason: 'disconnected', anchored: true }]);
   });
 
+  it('keeps a session the room’s end closed when the user comes back later (a live class goes on)', () => {
+    const endMark: PresenceEvent = { kind: 'left', occupant: `${ROOM_END_MARK}${at(20)}`, joinedAt: at(20), leftAt: at(20), byEnd: true };
+    const closedByEnd = run([endMark], { ...empty, open_joined_at: at(5) });
+    // Twenty minutes later: a new API join, then Jitsi reports the new device.
+    const back = run([joined('a', 1203)], { ...closedByEnd, open_joined_at: at(1200) });
+    expect(back.sessions).toEqual([{ joined_at: at(5), left_at: at(20), left_reason: 'disconnected', anchored: true }]);
+    expect(back.open_joined_at).toBe(at(1200));
+  });
+
+  it('never lets a session outlast the room’s end (its left delivered after the end, later than it)', () => {
+    for (const events of [
+      [joined('a', 0), left('a', 0, 2400)],
+      [left('a', 0, 2400), joined('a', 0)],
+    ]) {
+      const state = run(events, empty, at(600));
+      expect(state.sessions).toEqual([{ joined_at: at(0), left_at: at(600), left_reason: 'disconnected' }]);
+    }
+  });
+
   it('never closes a session before it opened (left_at before joined_at from a skewed clock)', () => {
     const state = run([left('a', 50, 40)]);
     for (const session of state.sessions) expect(Date.parse(session.left_at)).toBeGreaterThanOrEqual(Date.parse(session.joined_at));

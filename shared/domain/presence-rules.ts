@@ -84,7 +84,11 @@ interface Block {
 function blocksOf(occupants: Record<string, OccupantRecord>, endedAt: string | undefined): Block[] {
   const spans = Object.entries(occupants)
     .filter(([jid, occupant]) => !jid.startsWith(ROOM_END_MARK) && !(endedAt && ms(occupant.joined_at) > ms(endedAt)))
-    .map(([, occupant]) => ({ start: occupant.joined_at, end: occupant.left_at ?? endedAt }))
+    // Nobody stays past the room's end, even by a left delivered after it.
+    .map(([, occupant]) => ({
+      start: occupant.joined_at,
+      end: endedAt && occupant.left_at ? min(occupant.left_at, endedAt) : (occupant.left_at ?? endedAt),
+    }))
     .sort((a, b) => ms(a.start) - ms(b.start));
   const blocks: Block[] = [];
   for (const span of spans) {
@@ -132,13 +136,12 @@ function derive(state: PresenceState, occupants: Record<string, OccupantRecord>,
   let unconfirmed: string | undefined;
   for (const anchor of anchors) {
     let block = blocks.find((candidate) => candidate.end === undefined || ms(candidate.end) >= wholeSecond(anchor));
-    if (!block) {
-      const end = ends.filter((at) => ms(at) >= wholeSecond(anchor)).sort((a, b) => ms(a) - ms(b))[0];
-      if (end) {
-        block = { start: min(anchor, end), end };
-        blocks.push(block);
-        blocks.sort((a, b) => ms(a.start) - ms(b.start));
-      }
+    const end = ends.filter((at) => ms(at) >= wholeSecond(anchor)).sort((a, b) => ms(a) - ms(b))[0];
+    // A room's end before the block found closed this join: the block is a later visit (a live class goes on).
+    if (end && (!block || ms(end) < ms(block.start))) {
+      block = { start: min(anchor, end), end };
+      blocks.push(block);
+      blocks.sort((a, b) => ms(a.start) - ms(b.start));
     }
     if (!block) {
       unconfirmed = unconfirmed ? min(unconfirmed, anchor) : anchor;
