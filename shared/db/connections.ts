@@ -1,6 +1,7 @@
-import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { dynamo, fromAttributes, send, tableName, toAttributes, toValues } from './client';
+import { dynamo, send, tableName, toAttributes, toValues } from './client';
+import { queryAllPages } from './items';
 import { keys } from './keys';
 
 // The live channel's connection items (deployed): written by $connect, deleted by $disconnect or
@@ -51,23 +52,13 @@ export const connectionStore = {
 
   /** Every live connection of a user: one Query of gsi2 (more pages only past a few hundred devices). */
   async listByUser(userId: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<ConnectionRecord[]> {
-    const found: ConnectionRecord[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await send(
-        dynamo().send(
-          new QueryCommand({
-            TableName: tableName(),
-            IndexName: INDEX,
-            KeyConditionExpression: 'gsi2pk = :user',
-            ExpressionAttributeValues: toValues({ ':user': keys.userConnectionsPartition(userId) }),
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) found.push(ConnectionItem.parse(fromAttributes(item)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const found = (
+      await queryAllPages({
+        IndexName: INDEX,
+        KeyConditionExpression: 'gsi2pk = :user',
+        ExpressionAttributeValues: toValues({ ':user': keys.userConnectionsPartition(userId) }),
+      })
+    ).map((item) => ConnectionItem.parse(item));
     // TTL deletion lags by up to a few days: an expired item is not a connection.
     return found.filter((connection) => connection.expires_at > nowSeconds);
   },

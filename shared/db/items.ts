@@ -4,6 +4,7 @@ import {
   BatchGetItemCommand,
   GetItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   TransactWriteItemsCommand,
   type AttributeValue,
   type TransactWriteItem,
@@ -23,26 +24,25 @@ export async function getItem<T>(key: ItemKey): Promise<T | undefined> {
   return result.Item ? fromAttributes<T>(result.Item) : undefined;
 }
 
-/** Every item of a partition (optionally only sort keys with a prefix), all pages. */
-export async function queryPartition<T>(pk: string, sortKeyPrefix?: string): Promise<T[]> {
-  const items: T[] = [];
+/** Every item a Query matches, all pages (the table's name is added here). */
+export async function queryAllPages(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
+  const items: Item[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
   do {
-    const page = await send(
-      dynamo().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: sortKeyPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: toValues({ ':pk': pk, ...(sortKeyPrefix === undefined ? {} : { ':prefix': sortKeyPrefix }) }),
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of page.Items ?? []) items.push(fromAttributes<T>(item));
+    const page = await send(dynamo().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: startKey })));
+    for (const item of page.Items ?? []) items.push(fromAttributes<Item>(item));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
+}
+
+/** Every item of a partition (optionally only sort keys with a prefix), all pages. */
+export async function queryPartition<T>(pk: string, sortKeyPrefix?: string): Promise<T[]> {
+  return (await queryAllPages({
+    KeyConditionExpression: sortKeyPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: toValues({ ':pk': pk, ...(sortKeyPrefix === undefined ? {} : { ':prefix': sortKeyPrefix }) }),
+    ConsistentRead: true,
+  })) as T[];
 }
 
 /** One TransactWriteItems call; cancellations reach the caller to be read with cancellationReasons. */
