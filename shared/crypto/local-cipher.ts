@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors';
+import { writeOnce } from '../local-data';
 import { CiphertextRejectedError, canonicalContext, type EncryptionContext, type RecordingCipher } from './cipher';
 
 export const LOCAL_KEY_FILE = 'recording-metadata.key';
@@ -60,18 +61,7 @@ async function loadOrCreateKey(dataDir: string): Promise<Buffer> {
   const path = join(dataDir, LOCAL_KEY_FILE);
   const existing = await readKey(path);
   if (existing) return existing;
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  // Written whole under a temporary name, then hard-linked: link fails if another process
-  // won the race, so nobody ever reads a half-written key or replaces one in use.
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, randomBytes(KEY_BYTES), { mode: 0o600, flag: 'wx' });
-  try {
-    await link(temporary, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    await rm(temporary, { force: true });
-  }
+  await writeOnce(path, randomBytes(KEY_BYTES));
   const created = await readKey(path);
   if (!created) throw new AppError('internal_error', `The local recording key ${path} could not be created.`);
   return created;

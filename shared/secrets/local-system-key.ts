@@ -1,7 +1,8 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeOnce } from '../local-data';
 import type { JitsiSystemKey } from './provider';
 
 export const LOCAL_SYSTEM_KEY_FILE = 'jitsi-system-key.pem';
@@ -24,23 +25,13 @@ async function loadOrCreate(dataDir: string): Promise<string> {
   const path = join(dataDir, LOCAL_SYSTEM_KEY_FILE);
   const existing = await readPem(path);
   if (existing) return existing;
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const { privateKey } = await generate('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     // PKCS#8, as jose's importPKCS8 and the deployed secret expect.
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  // Written whole, then hard-linked: link fails if another process won the race, so both use its key.
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, privateKey, { mode: 0o600, flag: 'wx' });
-  try {
-    await link(temporary, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    await rm(temporary, { force: true });
-  }
+  await writeOnce(path, privateKey);
   const created = await readPem(path);
   if (!created) throw new Error(`The local Jitsi system key ${path} could not be created.`);
   return created;
@@ -66,11 +57,7 @@ export async function localEventsSecret(dataDir: string): Promise<string> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  try {
-    await writeFile(path, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
+  // Never written in place: a second process must not read it half-written.
+  await writeOnce(path, randomBytes(32).toString('base64url'));
   return (await readFile(path, 'utf8')).trim();
 }
