@@ -5,6 +5,7 @@ import { resetConfigForTests } from '../shared/config';
 import { resetJitsiApiForTests } from '../shared/domain/jitsi-end';
 import { nickFromOccupantJid } from '../shared/jitsi/occupant';
 import { call, setupApi, type TestUser } from './support/api';
+import { occupant, occupantJid, reportJoined, reportLeft, unix } from './support/event-sync';
 
 // A removal kicks the removed user's occupants through Prosody's HTTP API. The HTTP side here is
 // a loopback recorder answering as mod_muc_kick_participant does (the real module runs in
@@ -13,9 +14,6 @@ import { call, setupApi, type TestUser } from './support/api';
 const alice: TestUser = { sub: 'k-alice', name: 'Alice' };
 const bob: TestUser = { sub: 'k-bob', name: 'Bob' };
 const carol: TestUser = { sub: 'k-carol', name: 'Carol' };
-const EVENTS = { authorization: `Bearer ${process.env.JITSI_EVENTS_SECRET}` };
-const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-const jid = (node: string) => `${node}-c386-4346-975d-d6ce3a6dfb7d@token.meet.jitsi.test/res`;
 
 interface Recorded {
   method: string;
@@ -65,12 +63,8 @@ async function callWithBobInRoom(nodes: string[], leftNode?: string) {
   const room = started.body.room as string;
   const t0 = unix(started.body.started_at) + 1;
   for (const node of nodes) {
-    const occupant = { occupant_jid: jid(node), id: bob.sub, name: 'Bob', joined_at: t0 };
-    expect((await call('jitsi.occupant-joined', { headers: EVENTS, body: { room_name: room, occupant } })).status).toBe(204);
-    if (node === leftNode) {
-      const gone = { ...occupant, left_at: t0 + 5 };
-      expect((await call('jitsi.occupant-left', { headers: EVENTS, body: { room_name: room, occupant: gone } })).status).toBe(204);
-    }
+    expect((await reportJoined(room, occupant(bob.sub, node, t0))).status).toBe(204);
+    if (node === leftNode) expect((await reportLeft(room, occupant(bob.sub, node, t0, t0 + 5))).status).toBe(204);
   }
   return { threadId: thread.body.thread_id as string, room };
 }
@@ -87,7 +81,7 @@ describe('removing a thread member who is in the call', () => {
       kicks()
         .map((kick) => JSON.parse(kick.body).participantId)
         .sort(),
-    ).toEqual([nickFromOccupantJid(jid('aaaaaaaa')), nickFromOccupantJid(jid('cccccccc'))].sort());
+    ).toEqual([nickFromOccupantJid(occupantJid('aaaaaaaa')), nickFromOccupantJid(occupantJid('cccccccc'))].sort());
   });
 
   it('kicks nobody when the removed member never reached the room', async () => {
@@ -126,13 +120,12 @@ describe('unenrolling a student who is in a live class', () => {
     const started = await call('live-classes.start', { as: teacher, params: { live_class_id: created.body.live_class_id } });
     expect(started.status).toBe(200);
     const room = created.body.room_name as string;
-    const occupant = { occupant_jid: jid('eeeeeeee'), id: student.sub, name: 'Stu', joined_at: Math.floor(Date.now() / 1000) };
-    expect((await call('jitsi.occupant-joined', { headers: EVENTS, body: { room_name: room, occupant } })).status).toBe(204);
+    expect((await reportJoined(room, occupant(student.sub, 'eeeeeeee', Math.floor(Date.now() / 1000)))).status).toBe(204);
 
     answer = 503;
     expect((await call('courses.delete-enrollment', { as: teacher, params })).status).toBe(204);
     expect(kicks().map((kick) => [kick.room, JSON.parse(kick.body).participantId])).toEqual([
-      [room.toLowerCase(), nickFromOccupantJid(jid('eeeeeeee'))],
+      [room.toLowerCase(), nickFromOccupantJid(occupantJid('eeeeeeee'))],
     ]);
     const join = await call('live-classes.join', { as: student, params: { live_class_id: created.body.live_class_id } });
     expect(join.body.error).toBe('not_enrolled');

@@ -4,6 +4,7 @@ import { sweepLiveClassJoins } from '../shared/domain/sweeper';
 import { relayOutboxOnce } from '../shared/events/local-relay';
 import type { WebhookEvent } from '../shared/webhooks/envelope';
 import { call, setupApi, type TestUser } from './support/api';
+import { occupant, reportJoined } from './support/event-sync';
 
 // Live classes get the never-connected close calls have (API.md "Presence from Jitsi"): in a room
 // Jitsi reports presence for, an API join Jitsi never reported within PRESENCE_CONFIRM_SECONDS
@@ -12,7 +13,6 @@ import { call, setupApi, type TestUser } from './support/api';
 const admin: TestUser = { sub: 'nc-admin', roles: ['admin'] };
 const teacher: TestUser = { sub: 'nc-teacher', roles: ['instructor'] };
 const student: TestUser = { sub: 'nc-student', roles: ['student'] };
-const EVENTS = { authorization: `Bearer ${process.env.JITSI_EVENTS_SECRET}` };
 const plus = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000);
 
 beforeAll(async () => {
@@ -32,21 +32,7 @@ async function liveClassWithStudent() {
 }
 
 /** Jitsi (event_sync) reports the teacher in the room: the room is one Jitsi reports presence for. */
-const reportTeacher = (room: string) =>
-  call('jitsi.occupant-joined', {
-    headers: EVENTS,
-    body: {
-      event_name: 'muc-occupant-joined',
-      room_name: room,
-      is_breakout: false,
-      occupant: {
-        occupant_jid: '9a8b7c6d-c386-4346-975d-d6ce3a6dfb7d@token.meet.jitsi.test/res',
-        id: teacher.sub,
-        name: teacher.sub,
-        joined_at: Math.floor(Date.now() / 1000),
-      },
-    },
-  });
+const reportTeacher = (room: string) => reportJoined(room, occupant(teacher.sub, '9a8b7c6d', Math.floor(Date.now() / 1000)));
 
 const sessionsOf = async (params: { live_class_id: string }, user: string) => {
   const attendance = await call('live-classes.attendance', { as: teacher, params });

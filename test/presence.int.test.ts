@@ -3,15 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { publicKeyFileName } from '../shared/jitsi/system-token';
 import { getConfig } from '../shared/config';
 import { call, setupApi, type TestUser } from './support/api';
+import { EVENTS_BEARER, occupant, reportJoined, reportLeft, unix } from './support/event-sync';
 
 // Presence from Jitsi through the HTTP API (event_sync's routes) against DynamoDB Local.
 
 const alice: TestUser = { sub: 'p-alice', name: 'Alice' };
 const bob: TestUser = { sub: 'p-bob', name: 'Bob' };
-const EVENTS = { authorization: `Bearer ${process.env.JITSI_EVENTS_SECRET}` };
-const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-const jid = (node: string) => `${node}-c386-4346-975d-d6ce3a6dfb7d@token.meet.jitsi.test/res`;
-
 beforeAll(async () => {
   await setupApi();
 });
@@ -23,23 +20,6 @@ async function activeCall() {
   return { callId: started.body.call_id as string, room: started.body.room as string, startedAt: started.body.started_at as string };
 }
 
-const occupant = (user: string, node: string, joinedAt: number, leftAt?: number) => ({
-  occupant_jid: jid(node),
-  id: user,
-  name: user,
-  joined_at: joinedAt,
-  ...(leftAt === undefined ? {} : { left_at: leftAt }),
-});
-const joined = (room: string, occ: object) =>
-  call('jitsi.occupant-joined', {
-    headers: EVENTS,
-    body: { event_name: 'muc-occupant-joined', room_name: room, is_breakout: false, occupant: occ },
-  });
-const left = (room: string, occ: object) =>
-  call('jitsi.occupant-left', {
-    headers: EVENTS,
-    body: { event_name: 'muc-occupant-left', room_name: room, is_breakout: false, occupant: occ },
-  });
 const log = async (callId: string) => (await call('calls.log', { as: alice, params: { call_id: callId } })).body;
 
 describe('presence from event_sync', () => {
@@ -48,17 +28,17 @@ describe('presence from event_sync', () => {
     const body = { room_name: room, occupant: occupant(bob.sub, 'aaaaaaaa', 1) };
     expect((await call('jitsi.occupant-joined', { body })).status).toBe(401);
     expect((await call('jitsi.occupant-joined', { headers: { authorization: 'Bearer wrong' }, body })).body.error).toBe('unauthorized');
-    const malformed = await call('jitsi.occupant-joined', { headers: EVENTS, body: { room_name: room, occupant: { id: 'x' } } });
+    const malformed = await call('jitsi.occupant-joined', { headers: EVENTS_BEARER, body: { room_name: room, occupant: { id: 'x' } } });
     expect(malformed).toMatchObject({ status: 400, body: { error: 'validation_error' } });
-    const beyondDates = await joined(room, occupant(bob.sub, 'aaaaaaaa', 8.64e12 + 1));
+    const beyondDates = await reportJoined(room, occupant(bob.sub, 'aaaaaaaa', 8.64e12 + 1));
     expect(beyondDates).toMatchObject({ status: 400, body: { error: 'validation_error' } });
   });
 
   it('acknowledges foreign and breakout rooms with 204 and changes nothing', async () => {
     const { callId, room } = await activeCall();
-    expect((await joined('not-our-room', occupant(bob.sub, 'bbbbbbbb', 100))).status).toBe(204);
+    expect((await reportJoined('not-our-room', occupant(bob.sub, 'bbbbbbbb', 100))).status).toBe(204);
     const breakout = await call('jitsi.occupant-joined', {
-      headers: EVENTS,
+      headers: EVENTS_BEARER,
       body: { room_name: room, is_breakout: true, occupant: occupant(bob.sub, 'bbbbbbbb', 100) },
     });
     expect(breakout.status).toBe(204);
@@ -70,10 +50,10 @@ describe('presence from event_sync', () => {
     const t0 = unix(startedAt) + 2;
     const bobOccupant = occupant(bob.sub, 'cccccccc', t0, t0 + 30);
     // The left first, then its joined, then both again.
-    expect((await left(room, bobOccupant)).status).toBe(204);
-    expect((await joined(room, occupant(bob.sub, 'cccccccc', t0))).status).toBe(204);
-    await left(room, bobOccupant);
-    await joined(room, occupant(bob.sub, 'cccccccc', t0));
+    expect((await reportLeft(room, bobOccupant)).status).toBe(204);
+    expect((await reportJoined(room, occupant(bob.sub, 'cccccccc', t0))).status).toBe(204);
+    await reportLeft(room, bobOccupant);
+    await reportJoined(room, occupant(bob.sub, 'cccccccc', t0));
     const bobSessions = (await log(callId)).participants.filter((p: any) => p.user_id === bob.sub);
     expect(bobSessions).toEqual([
       {
@@ -89,13 +69,13 @@ describe('presence from event_sync', () => {
   it('keeps the session open while a second device of the user is still in the room', async () => {
     const { callId, room, startedAt } = await activeCall();
     const t0 = unix(startedAt);
-    await joined(room, occupant(alice.sub, 'dddddddd', t0));
-    await joined(room, occupant(alice.sub, 'eeeeeeee', t0 + 5));
-    await left(room, occupant(alice.sub, 'dddddddd', t0, t0 + 10));
+    await reportJoined(room, occupant(alice.sub, 'dddddddd', t0));
+    await reportJoined(room, occupant(alice.sub, 'eeeeeeee', t0 + 5));
+    await reportLeft(room, occupant(alice.sub, 'dddddddd', t0, t0 + 10));
     const open = (await log(callId)).participants.filter((p: any) => p.user_id === alice.sub);
     expect(open).toHaveLength(1);
     expect(open[0].left_at).toBeNull();
-    await left(room, occupant(alice.sub, 'eeeeeeee', t0 + 5, t0 + 40));
+    await reportLeft(room, occupant(alice.sub, 'eeeeeeee', t0 + 5, t0 + 40));
     const closed = (await log(callId)).participants.filter((p: any) => p.user_id === alice.sub);
     expect(closed).toEqual([expect.objectContaining({ left_at: new Date((t0 + 40) * 1000).toISOString(), left_reason: 'disconnected' })]);
   });
@@ -104,7 +84,7 @@ describe('presence from event_sync', () => {
     const { callId, room, startedAt } = await activeCall();
     const destroyedAt = unix(startedAt) + 60;
     const destroyed = await call('jitsi.room-destroyed', {
-      headers: EVENTS,
+      headers: EVENTS_BEARER,
       body: { room_name: room, destroyed_at: destroyedAt, all_occupants: [occupant(alice.sub, 'ffffffff', unix(startedAt), destroyedAt)] },
     });
     expect(destroyed.status).toBe(204);
@@ -121,17 +101,17 @@ describe('presence from event_sync', () => {
       expect(session.left_reason).toBe('disconnected');
     }
     // Delivered again: the same state.
-    await call('jitsi.room-destroyed', { headers: EVENTS, body: { room_name: room, destroyed_at: destroyedAt, all_occupants: [] } });
+    await call('jitsi.room-destroyed', { headers: EVENTS_BEARER, body: { room_name: room, destroyed_at: destroyedAt, all_occupants: [] } });
     expect(await log(callId)).toEqual(ended);
   });
 
   it('shortens to Jitsi’s left_at a session the room’s end closed first (a late left is not dropped)', async () => {
     const { callId, room, startedAt } = await activeCall();
     const t0 = unix(startedAt) + 1;
-    await joined(room, occupant(bob.sub, 'abababab', t0));
+    await reportJoined(room, occupant(bob.sub, 'abababab', t0));
     // The room's end is delivered before bob's own left, which happened earlier.
-    await call('jitsi.room-destroyed', { headers: EVENTS, body: { room_name: room, destroyed_at: t0 + 60, all_occupants: [] } });
-    expect((await left(room, occupant(bob.sub, 'abababab', t0, t0 + 30))).status).toBe(204);
+    await call('jitsi.room-destroyed', { headers: EVENTS_BEARER, body: { room_name: room, destroyed_at: t0 + 60, all_occupants: [] } });
+    expect((await reportLeft(room, occupant(bob.sub, 'abababab', t0, t0 + 30))).status).toBe(204);
     const bobSessions = (await log(callId)).participants.filter((p: any) => p.user_id === bob.sub);
     expect(bobSessions).toEqual([
       {

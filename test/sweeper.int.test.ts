@@ -5,6 +5,7 @@ import { sweepCalls, sweepLiveClasses } from '../shared/domain/sweeper';
 import { relayOutboxOnce } from '../shared/events/local-relay';
 import type { WebhookEvent } from '../shared/webhooks/envelope';
 import { call, setupApi, type TestUser } from './support/api';
+import { EVENTS_BEARER, occupant, reportJoined, unix } from './support/event-sync';
 import { recordRoundTrips } from './support/round-trips';
 
 // The sweeper (../shared/API.md "Presence from Jitsi", last bullet) through the HTTP API, with the
@@ -26,25 +27,6 @@ async function startedCall() {
   expect(started.status).toBe(201);
   return { callId: started.body.call_id as string, startedAt: started.body.started_at as string, room: started.body.room as string };
 }
-
-const EVENTS = { authorization: `Bearer ${process.env.JITSI_EVENTS_SECRET}` };
-const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-/** Jitsi reports `user` in `room` (event_sync's occupant-joined, through its route). */
-const reportJoined = (room: string, user: string, joinedAt: string) =>
-  call('jitsi.occupant-joined', {
-    headers: EVENTS,
-    body: {
-      event_name: 'muc-occupant-joined',
-      room_name: room,
-      is_breakout: false,
-      occupant: {
-        occupant_jid: `abcdef01-c386-4346-975d-d6ce3a6dfb7d@token.meet.jitsi.test/${user}`,
-        id: user,
-        name: user,
-        joined_at: unix(joinedAt),
-      },
-    },
-  });
 
 const logOf = async (callId: string) => (await call('calls.log', { as: alice, params: { call_id: callId } })).body;
 const plus = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000);
@@ -145,7 +127,7 @@ describe('calls.sweep', () => {
   it('closes an API join Jitsi never reported as never_connected with zero duration, in a room with presence only', async () => {
     const confirm = getConfig().PRESENCE_CONFIRM_SECONDS;
     const { callId, startedAt, room } = await startedCall();
-    expect((await reportJoined(room, alice.sub, startedAt)).status).toBe(204);
+    expect((await reportJoined(room, occupant(alice.sub, 'abcdef01', unix(startedAt)))).status).toBe(204);
     expect((await call('calls.join', { as: bob, params: { call_id: callId } })).status).toBe(200);
     const bobJoinedAt = (await logOf(callId)).participants.find((session: any) => session.user_id === bob.sub).joined_at as string;
 
@@ -184,13 +166,6 @@ describe('calls.sweep: live classes', () => {
   const admin: TestUser = { sub: 's-admin', roles: ['admin'] };
   const teacher: TestUser = { sub: 's-teacher', roles: ['instructor'] };
   const student: TestUser = { sub: 's-student', roles: ['student'] };
-  const occupant = (user: string, node: string, joinedAt: number, leftAt?: number) => ({
-    occupant_jid: `${node}-c386-4346-975d-d6ce3a6dfb7d@token.meet.jitsi.test/res`,
-    id: user,
-    name: user,
-    joined_at: joinedAt,
-    ...(leftAt === undefined ? {} : { left_at: leftAt }),
-  });
 
   async function liveClassInJitsi() {
     const courseId = `s-course-${Math.random().toString(36).slice(2, 10)}`;
@@ -207,15 +182,12 @@ describe('calls.sweep: live classes', () => {
       [teacher.sub, '1a2b3c4d'],
       [student.sub, '5e6f7a8b'],
     ] as const) {
-      const joined = await call('jitsi.occupant-joined', {
-        headers: EVENTS,
-        body: { event_name: 'muc-occupant-joined', room_name: room, is_breakout: false, occupant: occupant(user, node, t0) },
-      });
+      const joined = await reportJoined(room, occupant(user, node, t0));
       expect(joined.status).toBe(204);
     }
     const destroyedAt = t0 + 60;
     const destroyed = await call('jitsi.room-destroyed', {
-      headers: EVENTS,
+      headers: EVENTS_BEARER,
       body: {
         room_name: room,
         destroyed_at: destroyedAt,
@@ -253,15 +225,7 @@ describe('calls.sweep: live classes', () => {
   it('keeps a live class someone came back to, and takes it off the queue', async () => {
     const minutes = getConfig().LIVE_CLASS_EMPTY_MINUTES;
     const { params, room, destroyedAt } = await liveClassInJitsi();
-    const back = await call('jitsi.occupant-joined', {
-      headers: EVENTS,
-      body: {
-        event_name: 'muc-occupant-joined',
-        room_name: room,
-        is_breakout: false,
-        occupant: occupant(teacher.sub, '9c9c9c9c', unix(destroyedAt) + 30),
-      },
-    });
+    const back = await reportJoined(room, occupant(teacher.sub, '9c9c9c9c', unix(destroyedAt) + 30));
     expect(back.status).toBe(204);
     expect(await sweepLiveClasses({ now: plus(destroyedAt, minutes * 60 + 1) })).toEqual({ due: 1, ended: 0, occupied: 1 });
     expect((await classOf(params)).status).toBe('live');
