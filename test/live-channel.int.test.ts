@@ -1,38 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort } from '../infra/local/dynamodb-local';
-import { startLocalServer, type LocalServer } from '../infra/local/server';
+import type { LocalServer } from '../infra/local/server';
 import type { EventType, WebhookEvent } from '../shared/webhooks/envelope';
 import { liveUrl, openLive, refusedUpgrade, type LiveClient } from './support/live-client';
+import { startInProcessServer } from './support/local-server';
 
 // The live channel through the local server: the real upgrade, authorization and fan-out, with
 // rooms made through the HTTP API and the events the outbox commits with them, relayed by the local server.
 
 let server: LocalServer;
-let dataDir: string;
+let stopServer: (() => Promise<void>) | undefined;
 const clients: LiveClient[] = [];
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'calls-live-'));
-  server = await startLocalServer(
-    {
-      PORT: String(await freePort()),
-      DATA_DIR: dataDir,
-      TABLE_NAME: process.env.TABLE_NAME,
-      DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
-    },
-    { log: () => undefined },
-  );
+  ({ server, stop: stopServer } = await startInProcessServer('live'));
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopServer?.();
 });
 
 const token = (sub: string, roles?: string[]) => server.issuer.sign({ sub, ...(roles ? { roles } : {}) });

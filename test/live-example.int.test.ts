@@ -1,40 +1,28 @@
 /// <reference lib="dom" />
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium } from './support/chromium';
+import { startInProcessServer } from './support/local-server';
 import { REPO_ROOT } from '../infra/build';
-import { freePort } from '../infra/local/dynamodb-local';
-import { startLocalServer, type LocalServer } from '../infra/local/server';
+import type { LocalServer } from '../infra/local/server';
 
 // docs/live-example.html in headless Chromium against the local server: sign in, get rung, join.
 
 let server: LocalServer;
 let browser: Browser;
-let dataDir: string;
+let stopServer: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'calls-live-example-'));
-  server = await startLocalServer(
-    {
-      PORT: String(await freePort()),
-      DATA_DIR: dataDir,
-      TABLE_NAME: process.env.TABLE_NAME,
-      DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
-    },
-    { log: () => undefined },
-  );
+  ({ server, stop: stopServer } = await startInProcessServer('live-example'));
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopServer?.();
 });
 
 async function asAlice(method: string, path: string, body?: unknown) {
