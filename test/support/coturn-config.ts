@@ -1,6 +1,6 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,7 +17,7 @@ import {
   type StunAttribute,
   type StunMessage,
 } from '../../shared/turn/stun';
-import { LOOPBACK, freePort, stopProcess, turnserverPath, waitUntilAnswering } from './coturn';
+import { LOOPBACK, freePort, runTurnserver, turnserverPath } from './coturn';
 
 export const SHIPPED_CONFIG = new URL('../../ops/coturn/turnserver.conf', import.meta.url);
 
@@ -130,30 +130,16 @@ export async function startShippedCoturn(secrets: string[]): Promise<ShippedCotu
   );
   const ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
   const config = renderForTest(readFileSync(SHIPPED_CONFIG, 'utf8'), site);
-  const configFile = join(dir, 'turnserver.conf');
-  writeFileSync(configFile, config, { mode: 0o600 });
-
-  const child = spawn(binary, ['-c', configFile], { stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const log = () => {
-    try {
-      return readFileSync(join(dir, 'turnserver.log'), 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const stop = async () => {
-    await stopProcess(child, exited);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntilAnswering({ host: LOOPBACK, port: site.port, transport: 'udp' }, exited, 10_000);
-    await waitUntilAnswering({ host: LOOPBACK, port: site.tlsPort, transport: 'tls', ca }, exited, 10_000);
-  } catch (error) {
-    const output = log();
-    await stop();
-    throw new Error(`coturn did not start with the shipped configuration: ${(error as Error).message}\n${output}`);
-  }
+  const { log, stop } = await runTurnserver(
+    binary,
+    dir,
+    config,
+    [
+      { host: LOOPBACK, port: site.port, transport: 'udp' },
+      { host: LOOPBACK, port: site.tlsPort, transport: 'tls', ca },
+    ],
+    'coturn did not start with the shipped configuration',
+  );
   return { port: site.port, tlsPort: site.tlsPort, ca, config, log, stop };
 }
 

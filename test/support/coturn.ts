@@ -98,10 +98,20 @@ export async function startCoturn(options: CoturnOptions): Promise<RunningCoturn
   } else {
     lines.push('no-tls');
   }
-  const config = join(dir, 'turnserver.conf');
-  writeFileSync(config, `${lines.join('\n')}\n`, { mode: 0o600 });
+  const listeners: StunServer[] = [{ host: LOOPBACK, port, transport: 'udp' }];
+  if (tlsPort !== undefined) listeners.push({ host: LOOPBACK, port: tlsPort, transport: 'tls', ca });
+  const { pid, log, stop } = await runTurnserver(binary, dir, `${lines.join('\n')}\n`, listeners, 'coturn did not start');
+  return { host: LOOPBACK, port, tlsPort, ca, realm, pid, log, stop };
+}
 
-  const child = spawn(binary, ['-c', config], { stdio: 'ignore' });
+/**
+ * Runs turnserver with `config` (written into `dir`) until each listener answers STUN; on failure
+ * it is stopped and the error carries its log. `stop` also removes `dir`.
+ */
+export async function runTurnserver(binary: string, dir: string, config: string, listeners: StunServer[], failure: string) {
+  const configFile = join(dir, 'turnserver.conf');
+  writeFileSync(configFile, config, { mode: 0o600 });
+  const child = spawn(binary, ['-c', configFile], { stdio: 'ignore' });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const log = () => {
     try {
@@ -114,16 +124,14 @@ export async function startCoturn(options: CoturnOptions): Promise<RunningCoturn
     await stopProcess(child, exited);
     rmSync(dir, { recursive: true, force: true });
   };
-
   try {
-    await waitUntilAnswering({ host: LOOPBACK, port, transport: 'udp' }, exited, 10_000);
-    if (tlsPort !== undefined) await waitUntilAnswering({ host: LOOPBACK, port: tlsPort, transport: 'tls', ca }, exited, 10_000);
+    for (const listener of listeners) await waitUntilAnswering(listener, exited, 10_000);
   } catch (error) {
     const output = log();
     await stop();
-    throw new Error(`coturn did not start: ${(error as Error).message}\n${output}`);
+    throw new Error(`${failure}: ${(error as Error).message}\n${output}`);
   }
-  return { host: LOOPBACK, port, tlsPort, ca, realm, pid: child.pid!, log, stop };
+  return { pid: child.pid!, log, stop };
 }
 
 /** Polls with STUN Binding requests until coturn answers, it exits, or the deadline passes. */
